@@ -1,0 +1,41 @@
+"""Shared test fixtures: paths to the reference data and a notebook runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cxlib.config import NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def reference_data() -> Path:
+    """The shared public data sets (``../shared/data``); tests that need them fail loudly if absent."""
+    if not REFERENCE_DATA_DIR.exists():
+        pytest.fail(f"reference data not found at {REFERENCE_DATA_DIR} (set CX_REFERENCE_DATA)")
+    return REFERENCE_DATA_DIR
+
+
+def run_notebook(name: str, output_dir: Path, **parameters) -> dict:
+    """Execute ``notebooks/<name>.ipynb`` with papermill into ``output_dir``.
+
+    Returns the notebook's ``metrics.json`` as a dict. Fails the test with the notebook's own
+    error if execution fails.
+    """
+    import papermill as pm
+
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    parameters.setdefault("output_dir", str(output_dir))
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+        str(output_dir / f"{name}.ipynb"),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(PROJECT_ROOT),
+        progress_bar=False,
+    )
+    metrics = output_dir / "metrics.json"
+    return json.loads(metrics.read_text()) if metrics.exists() else {}
