@@ -79,6 +79,17 @@ def _where(source, table, column=None) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _show(value) -> str:
+    """A cell as a person reads it: text quoted, numbers and dates plain."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else str(value)
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return "blank"
+    return repr(value)
+
+
 def describe_rows(df: pd.DataFrame, mask, columns: Sequence[str] | str | None = None,
                   max_examples: int = MAX_EXAMPLES) -> str:
     """Say how many rows ``mask`` selects and show a few of them.
@@ -94,7 +105,7 @@ def describe_rows(df: pd.DataFrame, mask, columns: Sequence[str] | str | None = 
     examples = []
     for pos in positions:
         row = df.iloc[pos]
-        shown = ", ".join(f"{c}={row[c]!r}" for c in (columns or [])[:4] if c in df.columns)
+        shown = ", ".join(f"{c}={_show(row[c])}" for c in (columns or [])[:4] if c in df.columns)
         examples.append(f"row {pos + 1}" + (f" ({shown})" if shown else ""))
     more = ", ..." if n > len(positions) else ""
     return f"{n} row{'s' if n != 1 else ''} (" + "; ".join(examples) + more + ")"
