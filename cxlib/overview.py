@@ -32,6 +32,16 @@ def counts_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# Columns where blank cells carry meaning rather than signal missing data.
+EXPECTED_BLANKS = {("customers", "churn_date"): "blank = still active (censored)"}
+
+
+def unexpected_missing(quality: pd.DataFrame) -> int:
+    """Missing cells in :func:`quality_table` other than the blanks that carry meaning."""
+    expected = [(t, c) in EXPECTED_BLANKS for t, c in zip(quality["table"], quality["column"])]
+    return int(quality.loc[~np.array(expected, dtype=bool), "missing"].sum())
+
+
 def quality_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per table and column: type, missing cells, distinct values, range and an example."""
     rows = []
@@ -51,6 +61,7 @@ def quality_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                 "min": non_null.min() if (numeric or dated) and len(non_null) else None,
                 "max": non_null.max() if (numeric or dated) and len(non_null) else None,
                 "example": non_null.iloc[0] if len(non_null) else None,
+                "note": EXPECTED_BLANKS.get((name, col), ""),
             })
     return pd.DataFrame(rows)
 

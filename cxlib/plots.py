@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 
@@ -30,12 +31,22 @@ def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.6 * nrows), squeeze=False)
     for ax, col in zip(axes.flat, columns):
         values = df[col].dropna()
-        discrete = values.nunique() <= 12
-        ax.hist(values, bins=sorted(values.unique()) + [values.max() + 1] if discrete else bins,
-                align="left" if discrete else "mid", rwidth=0.85 if discrete else None,
-                color="C0", alpha=0.85)
         unit = units.get(col)
-        ax.set_xlabel(f"{col} ({unit})" if unit else col)
+        label = f"{col} ({unit})" if unit else col
+        levels = np.sort(values.unique())
+        if len(levels) <= 12 and np.allclose(levels, np.round(levels)):
+            # a rating or a small count: one bar per value
+            counts = values.value_counts().reindex(levels, fill_value=0)
+            ax.bar(levels, counts.to_numpy(), width=0.8, color="C0", alpha=0.85)
+            ax.set_xticks(levels)
+        elif values.min() > 0 and values.skew() > 2:
+            # long right tail: log-spaced bins so the bulk of customers is visible
+            ax.hist(values, bins=np.geomspace(values.min(), values.max(), bins), color="C0", alpha=0.85)
+            ax.set_xscale("log")
+            label += ", log scale"
+        else:
+            ax.hist(values, bins=bins, color="C0", alpha=0.85)
+        ax.set_xlabel(label)
         ax.set_ylabel("count")
     for ax in list(axes.flat)[len(columns):]:
         ax.set_visible(False)
