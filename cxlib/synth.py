@@ -317,7 +317,7 @@ def _transactions(rng_buy, rng_spend, ids, signup, end) -> pd.DataFrame:
     ts[~is_first] = np.minimum(rep_ns, end.value)
     return pd.DataFrame({
         "customer_id": ids[cust],
-        "timestamp": pd.to_datetime(ts),
+        "timestamp": ts.view("datetime64[ns]"),
         "amount": amount,
     })
 
@@ -360,7 +360,7 @@ def _truth(seed, n, end, customers, segments, seg_names, transactions, survey) -
     counts = segments.value_counts()
     feats = customers[SEGMENT_FEATURES].groupby(segments.to_numpy()).mean()
     churned = float(customers["churn_date"].notna().mean())
-    return {
+    truth = {
         "seed": int(seed),
         "n_customers": int(n),
         "observation_end": str(end.date()),
@@ -385,6 +385,19 @@ def _truth(seed, n, end, customers, segments, seg_names, transactions, survey) -
             "means": {s: {f: round(float(feats.loc[s, f]), 3) for f in SEGMENT_FEATURES}
                       for s in seg_names if s in feats.index},
             "recommended_transform": {"usage_hours": "log1p", "support_tickets": "log1p"},
+            "generator": {
+                "segments": SEGMENTS,
+                "plan_order": list(PLANS),
+                "plan_price": PLAN_PRICE,
+                "rules": {
+                    "age": "round(Normal(mean, sd)) clipped to 18..90",
+                    "usage_hours": "LogNormal(log(usage_median), usage_sigma), rounded to 0.1",
+                    "support_tickets": "Poisson(tickets_mean)",
+                    "plan": "categorical with the segment's plan mix, in plan_order",
+                    "monthly_fee": f"plan_price * exp(Normal(fee_shift, {FEE_SIGMA})), rounded to cents",
+                    "region": f"independent of everything, shares {dict(zip(REGIONS, REGION_SHARES))}",
+                },
+            },
         },
         "bgnbd": dict(BGNBD),
         "gamma_gamma": dict(GAMMA_GAMMA),
@@ -418,3 +431,4 @@ def _truth(seed, n, end, customers, segments, seg_names, transactions, survey) -
                 "rule": "nps = clip(round(center + slope * (latent - pivot) + N(0, noise_sd)), 0, 10), "
                         "latent = the overall-satisfaction latent score"},
     }
+    return json.loads(json.dumps(truth))  # plain JSON types, equal to what truth.json holds
