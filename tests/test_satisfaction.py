@@ -1,0 +1,222 @@
+"""CSAT, NPS, the satisfaction index, importance-performance and word of mouth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cxlib import satisfaction as sat
+from cxlib.data import DataError, DataWarning
+from cxlib.drivers import DriverModel
+from cxlib.importance import RelativeImportance
+from cxlib.synth import make_world
+
+RATINGS = ["product_quality", "value_for_money", "support", "delivery", "ease_of_use",
+           "communication"]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_world(n_customers=3000, seed=5)
+
+
+@pytest.fixture(scope="module")
+def world_files(world, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world")
+    world.write(folder)
+    return folder
+
+
+# --- headline metrics -----------------------------------------------------------------------
+
+def test_csat_summary_against_scipy_and_statsmodels():
+    """t interval from scipy.stats.t.interval, Wilson interval from statsmodels
+    proportion_confint(method="wilson"): both computed independently of the kit."""
+    scores = pd.Series([1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, np.nan], dtype=float)
+    s = sat.csat_summary(scores, (1, 5), confidence=0.9)
+    x = scores.dropna()
+    lo, hi = stats.t.interval(0.9, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert s["n"] == 12
+    assert s["csat_mean"] == pytest.approx(x.mean())
+    assert (s["csat_mean_ci_lower"], s["csat_mean_ci_upper"]) == pytest.approx((lo, hi))
+    assert s["csat_top2box"] == pytest.approx(6 / 12)
+    wl, wh = proportion_confint(6, 12, alpha=0.1, method="wilson")
+    assert (s["csat_top2box_ci_lower"], s["csat_top2box_ci_upper"]) == pytest.approx((wl, wh))
+    # sum(k N_k) / N is the mean, written from the counts
+    assert s["csat_distribution_score"] == pytest.approx(s["csat_mean"])
+
+
+def test_top_box_uses_the_top_two_points_of_the_stated_scale():
+    scores = pd.Series([6, 7, 8, 9, 10, 10, 3], dtype=float)
+    assert sat.csat_summary(scores, (0, 10))["csat_top2box"] == pytest.approx(3 / 7)
+    assert sat.csat_summary(scores, (1, 7))["csat_top2box"] == pytest.approx(6 / 7)
+    assert sat.csat_summary(scores, (0, 10), top_box_from=8)["csat_top2box"] == pytest.approx(4 / 7)
+
+
+def test_nps_worked_example():
+    """50 promoters, 30 passives, 20 detractors of 100: NPS = 50 - 20 = 30 points; variance
+    (0.5 + 0.2 - 0.3^2) / 100 = 0.0061 (Rocks, 2016), so SE = 7.81 points, 95% Wald interval
+    30 +- 1.959964 * 7.8102 = 14.69 to 45.31 (hand computation)."""
+    scores = [10] * 30 + [9] * 20 + [7] * 15 + [8] * 15 + [0] * 5 + [6] * 15
+    s = sat.nps_summary(scores)
+    assert s["nps"] == pytest.approx(30.0)
+    assert (s["promoters"], s["passives"], s["detractors"]) == pytest.approx((0.5, 0.3, 0.2))
+    assert s["nps_se"] == pytest.approx(7.8102497, abs=1e-6)
+    assert (s["nps_ci_lower"], s["nps_ci_upper"]) == pytest.approx((14.6922, 45.3078), abs=1e-4)
+
+
+def test_nps_standard_error_equals_that_of_the_scored_mean():
+    """Independent route: score +1/0/-1 and take the (population) standard error of the mean."""
+    rng = np.random.default_rng(2)
+    scores = rng.integers(0, 11, 500)
+    coded = np.select([scores >= 9, scores <= 6], [1, -1], 0)
+    s = sat.nps_summary(scores)
+    assert s["nps"] == pytest.approx(100 * coded.mean())
+    assert s["nps_se"] == pytest.approx(100 * coded.std(ddof=0) / np.sqrt(500))
+
+
+def test_nps_interval_covers_the_truth_in_repeated_samples():
+    """Coverage check: the Wald interval for NPS covers the true value about 95% of the time."""
+    rng = np.random.default_rng(8)
+    p = np.array([0.2] * 1 + [0.02] * 6 + [0.15, 0.15] + [0.2, 0.18])  # 0..10
+    p = p / p.sum()
+    truth = 100 * (p[9:].sum() - p[:7].sum())
+    draws = rng.choice(11, size=(400, 300), p=p)
+    covered = [sat.nps_summary(d)["nps_ci_lower"] <= truth <= sat.nps_summary(d)["nps_ci_upper"]
+               for d in draws]
+    assert 0.91 < np.mean(covered) < 0.99
+
+
+def test_headline_metrics_by_segment_use_available_answers():
+    df = pd.DataFrame({"overall": [5, 4, 3, np.nan, 2, 5], "nps": [10, 9, np.nan, 3, 6, 8],
+                       "seg": ["a", "a", "a", "b", "b", "b"]})
+    h = sat.headline_metrics(df, "overall", (1, 5), nps_col="nps", segment_col="seg")
+    assert list(h.index) == ["All", "a", "b"]
+    assert h.loc["All", "n"] == 5 and h.loc["All", "nps_n"] == 5
+    assert h.loc["a", "csat_mean"] == pytest.approx(4.0)
+    assert h.loc["b", "nps"] == pytest.approx(-100 * 2 / 3)
+    assert h.loc["a", "nps"] == pytest.approx(100.0)
+
+
+# --- satisfaction index ---------------------------------------------------------------------
+
+def test_index_uses_normalised_weights_and_shows_the_literature_error():
+    """Six drivers whose weighted mean is 4.1: the index is 4.1 on 1-5 (77.5 on 0-100); the
+    literature's extra division by n prints 4.1 / 6 = 0.683."""
+    drivers = [f"d{i}" for i in range(6)]
+    df = pd.DataFrame([[5, 5, 4, 3, 3, 4], [5, 5, 4, 3, 3, 4]], columns=drivers)
+    weights = {"d0": 2, "d1": 2, "d2": 2, "d3": 1, "d4": 1, "d5": 2}  # sum 10, normalised inside
+    idx = sat.satisfaction_index(df, drivers, weights, (1, 5))
+    expected = (2 * 5 + 2 * 5 + 2 * 4 + 3 + 3 + 2 * 4) / 10
+    assert expected == pytest.approx(4.2)
+    assert idx.loc["All", "index"] == pytest.approx(4.2)
+    assert idx.loc["All", "index_100"] == pytest.approx(80.0)
+    assert idx.loc["All", "literature_value"] == pytest.approx(0.7)
+    df2 = pd.DataFrame([[4.1] * 6], columns=drivers)
+    i2 = sat.satisfaction_index(df2, drivers, {d: 1 for d in drivers}, (1, 5))
+    assert i2.loc["All", "literature_value"] == pytest.approx(0.6833, abs=1e-4)
+    assert "off by a factor of 6" in sat.describe_index(i2, 6, (1, 5))
+    with pytest.raises(DataError, match="weights"):
+        sat.satisfaction_index(df, drivers, {"d0": 1}, (1, 5))
+
+
+# --- importance-performance, drivers ---------------------------------------------------------
+
+def test_importance_performance_quadrants():
+    imp = pd.Series({"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1})
+    perf = pd.Series({"a": 3.0, "b": 4.5, "c": 2.5, "d": 4.8})
+    ipa = sat.importance_performance(imp * 2, perf)  # importance is normalised to shares
+    q = ipa.set_index("driver")["quadrant"]
+    assert q.to_dict() == {"a": "Concentrate here", "b": "Keep up the good work",
+                           "c": "Low priority", "d": "Possible overkill"}
+    assert ipa["importance"].sum() == pytest.approx(1.0)
+    assert ipa.attrs["performance_line"] == pytest.approx(3.7)
+    assert sat.describe_fix_first(ipa).startswith("Fix first, most important first: 'a'")
+
+
+def test_driver_table_recovers_synthetic_order_and_has_the_artifact_columns(world):
+    """truth["drivers"]["weights"] order comes back as the LMG rank, end to end."""
+    weights = world.truth["drivers"]["weights"]
+    survey = world.survey
+    model = DriverModel((1, 5), (1, 5)).fit(survey, "overall", RATINGS)
+    ri = RelativeImportance(n_bootstrap=30, seed=1).fit(survey, "overall", RATINGS)
+    table = sat.driver_table(model, ri, survey[RATINGS].mean())
+    assert list(table.columns[:9]) == ["driver", "coef", "std_coef", "p", "importance",
+                                       "importance_ci_lower", "importance_ci_upper",
+                                       "importance_share", "rank"]
+    assert "mean_rating" in table
+    assert table["driver"].tolist() == sorted(weights, key=weights.get, reverse=True)
+    assert table["rank"].tolist() == list(range(1, 7))
+    assert table["importance"].sum() == pytest.approx(model.r2_)
+    assert "'product_quality' matters most" in sat.describe_drivers(table, model.r2_)
+    check, sentence = sat.ordinal_check(survey, "overall", RATINGS, model)
+    assert check is not None and "ordinal logit" in sentence
+
+
+def test_ordinal_check_explains_why_it_is_skipped(reference_data):
+    park = pd.read_csv(reference_data / "satisfaction" / "chapter7_data.csv")
+    drivers = ["rides", "games", "wait", "clean"]
+    model = DriverModel().fit(park, "overall", drivers)
+    check, sentence = sat.ordinal_check(park, "overall", drivers, model)
+    assert check is None and "skipped" in sentence and "distinct values" in sentence
+
+
+# --- word of mouth --------------------------------------------------------------------------
+
+def test_referral_projection_by_hand():
+    wom = sat.word_of_mouth(pd.DataFrame({"nps": [10, 9, 8, 3, 10, 2, 6, 9],
+                                          "seg": list("aaaabbbb")}), "nps", "seg")
+    assert wom.loc["a", "promoters"] == pytest.approx(0.5)
+    assert wom.loc["b", "promoters"] == pytest.approx(0.5)
+    proj = sat.referral_projection(wom, n_customers=1000, referral_rate=0.2).set_index("segment")
+    assert proj.loc["All", "new_customers"] == pytest.approx(0.2 * 1000 * 4 / 8)
+    assert proj.loc["a", "customers"] == pytest.approx(500)
+    assert proj.loc[["a", "b"], "new_customers"].sum() == pytest.approx(proj.loc["All", "new_customers"])
+    assert proj.loc["All", "new_customers_ci_lower"] < 100 < proj.loc["All", "new_customers_ci_upper"]
+
+
+def test_mean_score_referrals_depend_on_the_scale():
+    """N_new = r N CSAT with mean 4.0 on 1-5: 0.1 * 1000 * 4 = 400; the same answers on 1-10 have
+    mean 1 + 9 * 0.75 = 7.75, so 775; the share-based version (30% promoters) gives 30."""
+    cmp = sat.referral_comparison(1000, 0.1, promoter_share=0.3, csat_mean=4.0, scale=(1, 5))
+    got = cmp.set_index("version")["new_customers"]
+    assert got["promoter share (used here)"] == pytest.approx(30)
+    assert got["literature: mean score on 1-5"] == pytest.approx(400)
+    assert got["literature: same answers rescaled to 1-10"] == pytest.approx(775)
+    assert got["literature: same answers rescaled to 0-100"] == pytest.approx(7500)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+def test_load_ratings_from_a_canonical_survey_with_segment_from_customers(world_files):
+    df = sat.load_ratings(world_files / "survey.csv", "overall", RATINGS, nps_col="nps",
+                          segment_col="plan", customers_path=world_files / "customers.csv")
+    assert {"overall", "nps", "plan", *RATINGS} <= set(df.columns)
+    assert set(df["plan"]) <= {"basic", "standard", "premium"}
+    assert df["overall"].dtype == float
+
+
+def test_load_ratings_from_a_flat_file(reference_data):
+    path = reference_data / "satisfaction" / "chapter7_data.csv"
+    df = sat.load_ratings(path, "overall", ["rides", "games", "wait", "clean"], scale=(0, 100),
+                          segment_col="is_weekend")
+    assert len(df) == 500
+    assert df["is_weekend"].value_counts().to_dict() == {"False": 282, "True": 218}
+    with pytest.raises(DataError, match=r"column 'overall'.*outside the scale \[1, 5\]"):
+        sat.load_ratings(path, "overall", ["rides"], scale=(1, 5), driver_scale=(0, 100))
+
+
+def test_load_ratings_reports_bad_files(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text("overall,a,b\n3,4,\n9,2,3\n")
+    with pytest.raises(DataError, match=r"s.csv.*column 'overall'.*row 2.*\[1, 5\]"):
+        sat.load_ratings(p, "overall", ["a", "b"])
+    # blank answers are kept as missing, with a warning naming the column and row
+    with pytest.warns(DataWarning, match=r"column 'b'.*row 1.*blank"):
+        df = sat.load_ratings(p, "overall", ["a", "b"], scale=(1, 10))
+    assert df["b"].isna().sum() == 1
+    with pytest.raises(DataError, match="segment column 'region' is not in the survey"):
+        sat.load_ratings(p, "overall", ["a"], scale=(1, 10), segment_col="region")
