@@ -201,7 +201,7 @@ def make_world(n_customers: int = 5000, seed: int = SEED,
     n_days = (end - start).days
     signup_day = rng_signup.integers(0, n_days, size=n)
     signup = start.to_datetime64().astype("datetime64[ns]") + signup_day.astype("timedelta64[D]")
-    churn_date, lifetime_days = _churn(rng_churn, attrs, signup, end)
+    churn_date = _churn(rng_churn, attrs, signup, end)
 
     customers = pd.DataFrame({
         "customer_id": ids,
@@ -215,7 +215,7 @@ def make_world(n_customers: int = 5000, seed: int = SEED,
         "support_tickets": attrs["support_tickets"],
     })
     transactions = _transactions(rng_buy, rng_spend, ids, signup, end)
-    survey, latent = _survey(rng_survey, ids, seg, seg_names, signup, churn_date, end)
+    survey = _survey(rng_survey, ids, seg, seg_names, signup, churn_date, end)
     segments = pd.Series(np.asarray(seg_names, dtype=object)[seg], name="segment")
     truth = _truth(seed, n, end, customers, segments, seg_names, transactions, survey)
     return SyntheticWorld(customers=customers, transactions=transactions, survey=survey,
@@ -224,6 +224,8 @@ def make_world(n_customers: int = 5000, seed: int = SEED,
 
 def _ids(prefix: str, n: int) -> np.ndarray:
     width = max(6, len(str(n)))
+    if n == 0:  # np.char.zfill cannot size an empty array
+        return np.empty(0, dtype=object)
     return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object)
 
 
@@ -266,7 +268,7 @@ def _churn(rng, attrs, signup, end):
     days = np.ceil(np.minimum(lifetime, horizon + 1.0)).astype(np.int64)
     churn = signup + days.astype("timedelta64[D]")
     churn = np.where(days <= horizon, churn, np.datetime64("NaT"))
-    return churn.astype("datetime64[ns]"), lifetime
+    return churn.astype("datetime64[ns]")
 
 
 def _transactions(rng_buy, rng_spend, ids, signup, end) -> pd.DataFrame:
@@ -353,7 +355,7 @@ def _survey(rng, ids, seg, seg_names, signup, churn_date, end):
     })
     for j, k in enumerate(RATINGS):
         survey[k] = ratings[:, j]
-    return survey, latent
+    return survey
 
 
 def _truth(seed, n, end, customers, segments, seg_names, transactions, survey) -> dict:

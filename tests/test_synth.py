@@ -71,6 +71,19 @@ def test_bad_arguments_raise():
         make_world(n_customers=10).write("unused", fmt="xlsx")
 
 
+def test_tiny_worlds_and_another_observation_end():
+    for n in (1, 2, 5):
+        w = make_world(n_customers=n, seed=1)
+        assert len(w.customers) == n and len(w.segments) == n
+        assert len(w.transactions) >= n  # everyone's first purchase
+    w = make_world(n_customers=300, seed=1, observation_end="2024-06-30")
+    end = pd.Timestamp("2024-06-30")
+    assert w.customers["signup_date"].min() >= pd.Timestamp("2021-07-01")
+    assert (w.customers["churn_date"].dropna() <= end).all()
+    assert (w.transactions["timestamp"] <= end).all() and (w.survey["date"] <= end).all()
+    assert w.truth["observation_end"] == "2024-06-30"
+
+
 # --- schema and consistency ----------------------------------------------------------------
 
 def test_tables_have_canonical_columns_and_types(world):
