@@ -259,6 +259,13 @@ def _observation_end(observation_end) -> pd.Timestamp | None:
     return None if observation_end in (None, "") else pd.Timestamp(observation_end)
 
 
+def after_end(values: pd.Series, end: pd.Timestamp) -> np.ndarray:
+    """Flag timestamps after the observation end; a date without a time covers its whole day."""
+    if end == end.normalize():
+        return (values >= end + pd.Timedelta(days=1)).to_numpy()
+    return (values > end).to_numpy()
+
+
 def load_customers(path, *, columns: Mapping[str, str] | None = None,
                    observation_end=None, numeric: Sequence[str] = ()) -> pd.DataFrame:
     """Load the customers table.
@@ -299,7 +306,7 @@ def load_customers(path, *, columns: Mapping[str, str] | None = None,
     end = _observation_end(observation_end)
     if end is not None:
         for col in ("signup_date", "churn_date"):
-            late = (df[col] > end).to_numpy()
+            late = after_end(df[col], end)
             require_rows(df, late, f"dates after the observation end {end.date()}", table=table,
                          column=col, source=source, show=["customer_id", col])
     for col in numeric:
@@ -334,7 +341,7 @@ def load_transactions(path, *, columns: Mapping[str, str] | None = None, observa
                      table=table, column="amount", source=source, show=["customer_id", "amount"])
     end = _observation_end(observation_end)
     if end is not None:
-        late = (df["timestamp"] > end).to_numpy()
+        late = after_end(df["timestamp"], end)
         require_rows(df, late, f"transactions after the observation end {end.date()}", table=table,
                      column="timestamp", source=source, show=["customer_id", "timestamp"])
     df.attrs["source"] = source
@@ -376,7 +383,7 @@ def load_survey(path, *, columns: Mapping[str, str] | None = None, ratings: Sequ
         df["date"] = to_datetime(df, "date", table=table, source=source, allow_missing=True)
         end = _observation_end(observation_end)
         if end is not None:
-            require_rows(df, (df["date"] > end).to_numpy(),
+            require_rows(df, after_end(df["date"], end),
                          f"responses dated after the observation end {end.date()}", table=table,
                          column="date", source=source, show=["respondent_id", "date"])
     checks = [("overall", overall_scale)] + [(c, rating_scale) for c in ratings]

@@ -132,3 +132,12 @@ def test_parquet_input_is_validated_the_same_way(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(load_transactions(str(path), allow_returns=True)) == 2
+
+
+def test_observation_end_given_as_a_date_covers_that_whole_day(tmp_path):
+    path = write(tmp_path, "tx.csv", {"customer_id": ["a", "b"],
+                                      "timestamp": ["2024-12-31 18:30", "2025-01-01 00:00"],
+                                      "amount": ["1", "2"]})
+    with pytest.raises(DataError, match=r"1 row \(row 2 \(customer_id='b', timestamp=2025-01-01\)\)"):
+        load_transactions(path, observation_end="2024-12-31")
+    assert len(load_transactions(path, observation_end="2025-01-01")) == 2
