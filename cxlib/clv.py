@@ -5,15 +5,60 @@ The public names live here; the work is split by topic:
 - :mod:`cxlib.rfm_summary`: the per-customer summary (frequency, recency, T, monetary value).
 - :mod:`cxlib.bgnbd`: the BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 - :mod:`cxlib.gamma_gamma`: the Gamma-Gamma model of spend per purchase (Fader & Hardie 2013).
-- :mod:`cxlib.clv_value`: simple teaching formulas, discounted CLV, tiers and holdout validation.
+- :mod:`cxlib.clv_value`: teaching formulas, discounted CLV, tiers and the holdout check.
+
+Examples
+--------
+>>> from cxlib import clv                                                    # doctest: +SKIP
+>>> summary = clv.rfm_summary(log, observation_end="2025-12-31", time_unit="W")  # doctest: +SKIP
+>>> bgf = clv.BetaGeoFitter().fit(summary)                                   # doctest: +SKIP
+>>> ggf = clv.GammaGammaFitter().fit(summary)                                # doctest: +SKIP
+>>> table = clv.score_customers(bgf, ggf, summary, horizon=52, margin=0.3)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from ._mle import ConvergenceWarning
+from .bgnbd import BetaGeoFitter, bgnbd_log_likelihood
+from .clv_value import (
+    clv_tiers,
+    cumulative_tracking,
+    customer_lifetime_value,
+    dcf_clv,
+    describe_value,
+    holdout_by_frequency,
+    holdout_errors,
+    ltv_cac_ratio,
+    monthly_rate,
+    score_customers,
+    simple_clv,
+    tier_summary,
+    top_share,
+)
+from .gamma_gamma import GammaGammaFitter, gamma_gamma_log_likelihood, independence_check
 from .rfm_summary import TIME_UNITS, calibration_and_holdout, rfm_summary
 
 __all__ = [
     "TIME_UNITS",
     "rfm_summary",
     "calibration_and_holdout",
+    "BetaGeoFitter",
+    "GammaGammaFitter",
+    "ConvergenceWarning",
+    "bgnbd_log_likelihood",
+    "gamma_gamma_log_likelihood",
+    "independence_check",
+    "simple_clv",
+    "dcf_clv",
+    "ltv_cac_ratio",
+    "monthly_rate",
+    "customer_lifetime_value",
+    "score_customers",
+    "clv_tiers",
+    "tier_summary",
+    "top_share",
+    "describe_value",
+    "holdout_by_frequency",
+    "holdout_errors",
+    "cumulative_tracking",
 ]
