@@ -1,0 +1,724 @@
+"""Customer segmentation by clustering: prepare the features, choose k, fit, check stability.
+
+The :class:`Segmenter` is one pipeline a careful analyst would otherwise assemble by hand:
+
+1. ``log1p`` for skewed non-negative features (sample skewness above ``skew_threshold``,
+   decided in ``fit`` and reported in ``preparation_``), so a long tail does not make its own
+   segment;
+2. standardization (mean 0, standard deviation 1), so no feature dominates the Euclidean
+   distance because of its unit (fees in currency, age in years);
+3. the clusterer: k-means (default), a Gaussian mixture, Ward hierarchical clustering or DBSCAN.
+
+When ``k`` is not given it is chosen over ``k_range`` by the average silhouette width
+(Rousseeuw 1987), with the Calinski-Harabasz index (1974) and the Gaussian mixture's BIC
+(Schwarz 1978) reported beside it. :func:`bootstrap_stability` refits on resamples and compares
+the labels with the adjusted Rand index (Hubert & Arabie 1985).
+
+Profiles, names and figures are in :mod:`cxlib.segment_profiles`; RFM is in :mod:`cxlib.rfm`.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+
+from .config import resolve_path
+from .data import (DataError, DataWarning, describe_rows, read_table, require_columns,
+                   require_not_empty, require_rows, require_unique, to_numeric)
+
+__all__ = [
+    "METHODS",
+    "CRITERIA",
+    "Segmenter",
+    "StabilityResult",
+    "load_features",
+    "check_features",
+    "select_k",
+    "bootstrap_stability",
+    "compare_methods",
+    "dbscan_eps",
+    "load_truth_segments",
+    "truth_ari",
+]
+
+METHODS = ("kmeans", "gmm", "ward", "dbscan")
+CRITERIA = ("silhouette", "calinski_harabasz", "bic")
+TABLE = "customers"
+
+#: Rows above which k-means switches to mini-batch k-means (Sculley 2010): the full algorithm
+#: is exact but its n_init restarts over millions of rows cost minutes on a laptop.
+MINIBATCH_ROWS = 200_000
+#: Ward needs the n x n distance matrix (O(n^2) memory): fit on at most this many sampled rows
+#: and assign the others to the nearest segment mean.
+WARD_MAX_ROWS = 5_000
+#: DBSCAN's neighbourhood queries grow fast with n: fit on a sample, assign the rest to the
+#: nearest core point within eps.
+DBSCAN_MAX_ROWS = 10_000
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def load_features(path, features: Sequence[str], *, id_column: str = "customer_id",
+                  table: str = TABLE) -> pd.DataFrame:
+    """Read a per-customer table and return the numeric features indexed by customer id.
+
+    Every problem (missing columns, duplicate ids, text in a numeric column) is a
+    :class:`~cxlib.data.DataError` that names the file, the column and example rows.
+    """
+    raw = read_table(path, table)
+    source = raw.attrs.get("source")
+    features = list(features)
+    require_columns(raw, [id_column, *features], table=table, source=source)
+    require_not_empty(raw, table=table, source=source)
+    df = raw[[id_column, *features]].copy()
+    df[id_column] = df[id_column].astype(str).str.strip()
+    require_unique(df, id_column, table=table, source=source)
+    df = df.set_index(id_column)
+    df.attrs.update(source=source, table=table)
+    return check_features(df, features, table=table, source=source)
+
+
+def check_features(df: pd.DataFrame, features: Sequence[str] | None = None, *, k: int | None = None,
+                   table: str | None = None, source=None) -> pd.DataFrame:
+    """Validate clustering features and return them as a float DataFrame.
+
+    Raises :class:`~cxlib.data.DataError` for missing columns (all listed), non-numeric values
+    (with examples), a feature that is entirely blank or constant, and fewer customers than
+    ``k``. Partly blank features warn and are kept as NaN (the :class:`Segmenter` fills them).
+    """
+    if not isinstance(df, pd.DataFrame):
+        arr = np.asarray(df)
+        if arr.ndim != 2:
+            raise DataError(f"expected a 2-D table of features, got an array of shape {arr.shape}")
+        df = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    table = table or df.attrs.get("table") or TABLE
+    source = source if source is not None else df.attrs.get("source")
+    features = list(df.columns) if features is None else list(features)
+    if not features:
+        raise DataError("no features given; name at least one numeric column", table=table,
+                        source=source)
+    require_columns(df, features, table=table, source=source)
+    require_not_empty(df, table=table, source=source)
+    out = pd.DataFrame(index=df.index)
+    for col in features:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.astype(float)
+        elif not pd.api.types.is_numeric_dtype(s):
+            text = s.astype("string").str.strip()
+            blank = text.isna() | (text == "")
+            num = pd.to_numeric(text.where(~blank), errors="coerce")
+            require_rows(df, (num.isna() & ~blank).to_numpy(),
+                         "expected numbers; clustering needs numeric features (one-hot encode a "
+                         "category such as plan, or leave it out)", table=table, column=col,
+                         source=source)
+            s = num
+        out[col] = s.astype(float)
+        values = out[col].to_numpy()
+        finite = np.isfinite(values)
+        if not finite.any():
+            raise DataError(f"all {len(values)} values are blank; the feature cannot be used",
+                            table=table, column=col, source=source, n_rows=len(values))
+        if np.nanmin(values[finite]) == np.nanmax(values[finite]):
+            raise DataError(
+                f"the feature is constant ({values[finite][0]:g} in every non-blank row); it cannot "
+                "separate segments, leave it out", table=table, column=col, source=source,
+                n_rows=len(values))
+        inf = np.isinf(values)
+        require_rows(df, inf, "infinite values; expected finite numbers", table=table, column=col,
+                     source=source)
+        missing = ~finite
+        if missing.any():
+            warnings.warn(
+                f"table '{table}', column '{col}': {describe_rows(df, missing, col)} are blank; "
+                "the segmenter fills them with the feature's median", DataWarning, stacklevel=2)
+    if k is not None and len(out) < k:
+        raise DataError(f"{len(out)} customers but k={k} segments requested; k-way segmentation "
+                        f"needs at least k customers (better, many more)", table=table,
+                        source=source, n_rows=len(out))
+    out.attrs.update(df.attrs)
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sample_index(n: int, size: int | None, rng: np.random.Generator) -> np.ndarray:
+    """Sorted row positions of a sample without replacement (all rows when n <= size)."""
+    if size is None or n <= size:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+def _silhouette(Z: np.ndarray, labels: np.ndarray, sample_size: int, seed) -> float:
+    """Average silhouette width, on a seeded sample for large n; NaN when undefined."""
+    keep = labels >= 0  # DBSCAN noise is not a segment
+    Z, labels = Z[keep], labels[keep]
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= len(labels):
+        return float("nan")
+    size = sample_size if len(labels) > sample_size else None
+    return float(silhouette_score(Z, labels, sample_size=size, random_state=seed))
+
+
+def _calinski(Z: np.ndarray, labels: np.ndarray) -> float:
+    keep = labels >= 0
+    n_labels = len(np.unique(labels[keep]))
+    if n_labels < 2 or n_labels >= keep.sum():
+        return float("nan")
+    return float(calinski_harabasz_score(Z[keep], labels[keep]))
+
+
+def dbscan_eps(Z: np.ndarray, min_samples: int) -> float:
+    """DBSCAN's eps from the k-distance heuristic (Ester et al. 1996).
+
+    Sort every point's distance to its ``min_samples``-th nearest neighbour (itself included,
+    as DBSCAN counts it) and take the knee of that curve: the point farthest from the chord
+    joining its ends (the "kneedle" idea of Satopaa et al. 2011).
+    """
+    nn = NearestNeighbors(n_neighbors=min(min_samples, len(Z))).fit(Z)
+    dist = np.sort(nn.kneighbors(Z)[0][:, -1])
+    x = np.linspace(0.0, 1.0, len(dist))
+    span = dist[-1] - dist[0]
+    if span <= 0:
+        return float(dist[0]) or 1e-6
+    y = (dist - dist[0]) / span
+    knee = int(np.argmax(x - y))  # the curve is convex and rising: farthest below the chord
+    return float(max(dist[knee], 1e-6))
+
+
+# --------------------------------------------------------------------------- the estimator
+
+
+class Segmenter(ClusterMixin, BaseEstimator):
+    """Segment customers: log for skewed features, standardize, cluster; k chosen by the data.
+
+    Parameters
+    ----------
+    k : int or None
+        Number of segments. ``None`` chooses it over ``k_range`` by ``criterion``. Ignored by
+        DBSCAN, which finds its own number of segments.
+    k_range : (int, int)
+        Smallest and largest k tried when ``k`` is None (both included).
+    method : {"kmeans", "gmm", "ward", "dbscan"}
+        The clusterer. k-means is the default: fast, and its segments are summarized by their
+        means, which is how a segment is described to a marketing team.
+    criterion : {"silhouette", "calinski_harabasz", "bic"}
+        How k is chosen. The highest average silhouette wins; scores equal to three decimals
+        go to the smaller k, which is easier to act on. ``"bic"`` takes the lowest Gaussian
+        mixture BIC.
+    log : "auto", bool or list of str
+        ``"auto"`` applies ``log1p`` to non-negative features whose skewness exceeds
+        ``skew_threshold``; ``False`` never, ``True`` to every non-negative feature, a list to
+        those features.
+    scale : bool
+        Standardize the (logged) features. Turn off only when the units are comparable.
+    skew_threshold : float
+        Skewness above which ``log="auto"`` logs a feature (1 is the usual "highly skewed" mark).
+    sample_size : int
+        Rows used for silhouette widths (a seeded sample; silhouette costs O(n^2)).
+    selection_size : int
+        Rows used to fit each candidate k when choosing k (a seeded sample for large n); the
+        final model is fitted on all rows.
+    n_init : int
+        Restarts of k-means and of the Gaussian mixture.
+    min_samples : int or None
+        DBSCAN's minimum neighbourhood size; default ``2 * n_features`` (Sander et al. 1998),
+        at least 10.
+    eps : float or None
+        DBSCAN's radius in standardized units; default from :func:`dbscan_eps`.
+    seed : int or None
+        Seed for every random step (samples, initializations).
+
+    Attributes
+    ----------
+    labels_ : ndarray of int
+        Segment of each training row; 0 is the largest segment, -1 is DBSCAN noise.
+    k_ : int
+        Number of segments found (excluding noise).
+    selection_ : DataFrame or None
+        One row per candidate k: silhouette, calinski_harabasz, bic, inertia, chosen.
+    preparation_ : DataFrame
+        Per feature: skewness before and after, minimum, whether it was logged, median used to
+        fill blanks, mean and standard deviation used to standardize.
+    centers_ : DataFrame
+        Segment means in the original units (rows: segments, columns: features).
+    centers_z_ : ndarray
+        Segment means in the prepared (logged, standardized) space, used by ``predict`` for
+        k-means and Ward.
+    silhouette_ : float
+        Average silhouette width of the final labels (on a sample for large n).
+    feature_names_in_ : ndarray of str
+    n_features_in_ : int
+    """
+
+    def __init__(self, k=None, k_range=(2, 8), method="kmeans", criterion="silhouette",
+                 log="auto", scale=True, skew_threshold=1.0, sample_size=10_000,
+                 selection_size=20_000, n_init=5, min_samples=None, eps=None, seed=None):
+        self.k = k
+        self.k_range = k_range
+        self.method = method
+        self.criterion = criterion
+        self.log = log
+        self.scale = scale
+        self.skew_threshold = skew_threshold
+        self.sample_size = sample_size
+        self.selection_size = selection_size
+        self.n_init = n_init
+        self.min_samples = min_samples
+        self.eps = eps
+        self.seed = seed
+
+    # ---- preparation
+
+    def _validate_params(self, n_rows: int) -> list[int]:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion must be one of {CRITERIA}, got {self.criterion!r}")
+        if self.k is not None:
+            if int(self.k) != self.k or self.k < 1:
+                raise ValueError(f"k must be a positive whole number or None, got {self.k!r}")
+            return [int(self.k)]
+        lo, hi = (int(v) for v in self.k_range)
+        if lo < 2 or hi < lo:
+            raise ValueError(f"k_range must be (low, high) with 2 <= low <= high, got {self.k_range!r}")
+        # Silhouette needs at least one customer more than segments.
+        hi = min(hi, n_rows - 1)
+        if hi < lo:
+            raise DataError(f"{n_rows} customers are too few to choose k in {tuple(self.k_range)}: "
+                            f"at least {lo + 1} are needed", table=TABLE, n_rows=n_rows)
+        return list(range(lo, hi + 1))
+
+    def _fit_preparation(self, X: pd.DataFrame) -> None:
+        values = X.to_numpy(dtype=float)
+        medians = np.nanmedian(values, axis=0)
+        values = np.where(np.isnan(values), medians, values)
+        skew = pd.DataFrame(values, columns=X.columns).skew().to_numpy()
+        minimum = values.min(axis=0)
+        if isinstance(self.log, str) and self.log == "auto":
+            logged = (skew > self.skew_threshold) & (minimum >= 0)
+        elif isinstance(self.log, (bool, np.bool_)):
+            logged = np.full(len(X.columns), bool(self.log)) & (minimum >= 0)
+        else:
+            unknown = sorted(set(self.log) - set(X.columns))
+            if unknown:
+                raise ValueError(f"log lists features that are not clustered: {unknown}")
+            logged = np.isin(X.columns, list(self.log))
+            negative = [c for c, m, lg in zip(X.columns, minimum, logged) if lg and m < 0]
+            if negative:
+                raise DataError(f"log1p asked for features with negative values: {negative}",
+                                table=TABLE, column=negative[0])
+        transformed = np.where(logged, np.log1p(np.where(logged, values, 0.0)), values)
+        mean = transformed.mean(axis=0)
+        sd = transformed.std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        self._medians = medians
+        self._logged = logged
+        self._mean = mean if self.scale else np.zeros_like(mean)
+        self._sd = sd if self.scale else np.ones_like(sd)
+        self.preparation_ = pd.DataFrame({
+            "skew": skew,
+            "skew_after": pd.DataFrame(transformed).skew().to_numpy(),
+            "min": minimum,
+            "log1p": logged,
+            "median": medians,
+            "center": self._mean,
+            "scale": self._sd,
+        }, index=pd.Index(X.columns, name="feature"))
+
+    def prepare(self, X) -> np.ndarray:
+        """The features as the clusterer sees them: blanks filled, logged, standardized."""
+        return self._prepare_checked(self._check_columns(X))
+
+    def _prepare_checked(self, X: pd.DataFrame) -> np.ndarray:
+        values = X.to_numpy(dtype=float)
+        values = np.where(np.isnan(values), self._medians, values)
+        bad = self._logged & (values < 0)
+        if bad.any():
+            col = X.columns[np.flatnonzero(bad.any(axis=0))[0]]
+            require_rows(X, bad.any(axis=1), "negative values in a feature that is logged "
+                         "(it was non-negative when the segmenter was fitted)", table=TABLE,
+                         column=col)
+        values = np.where(self._logged, np.log1p(np.where(self._logged, values, 0.0)), values)
+        return (values - self._mean) / self._sd
+
+    def _check_columns(self, X) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(np.asarray(X, dtype=float), columns=self.feature_names_in_)
+        return check_features(X, list(self.feature_names_in_))
+
+    # ---- clustering
+
+    def _clusterer(self, method: str, k: int, n_rows: int, n_features: int):
+        if method == "kmeans":
+            if n_rows > MINIBATCH_ROWS:
+                return MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096,
+                                       random_state=self.seed)
+            return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.seed)
+        if method == "gmm":
+            return GaussianMixture(n_components=k, covariance_type="full",
+                                   n_init=max(1, min(self.n_init, 3)), random_state=self.seed)
+        if method == "ward":
+            return AgglomerativeClustering(n_clusters=k, linkage="ward")
+        raise ValueError(method)
+
+    def _fit_labels(self, Z: np.ndarray, k: int, rng: np.random.Generator, strict: bool = True):
+        """Cluster Z; returns (labels, model). Ward and DBSCAN fit on a sample if n is large.
+
+        A convergence failure is retried once without the check and reported as a
+        DataWarning that says what it means, instead of a library warning.
+        """
+        n, d = Z.shape
+        method = self.method
+        with warnings.catch_warnings():
+            warnings.simplefilter("error" if strict else "ignore", ConvergenceWarning)
+            try:
+                if method in ("kmeans", "gmm"):
+                    model = self._clusterer(method, k, n, d).fit(Z)
+                    return model.predict(Z), model
+                if method == "ward":
+                    idx = _sample_index(n, WARD_MAX_ROWS, rng)
+                    sub = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(Z[idx])
+                    if len(idx) == n:
+                        return sub, None
+                    centers = np.vstack([Z[idx][sub == j].mean(axis=0) for j in range(k)])
+                    return _nearest(Z, centers), None
+                # dbscan
+                # 2 x n_features (Sander et al. 1998), at least 10: with fewer, the tails of
+                # a segment break off as micro-segments.
+                min_samples = self.min_samples or max(2 * d, 10)
+                idx = _sample_index(n, DBSCAN_MAX_ROWS, rng)
+                eps = self.eps or dbscan_eps(Z[idx], min_samples)
+                self.eps_ = float(eps)
+                db = DBSCAN(eps=eps, min_samples=min_samples).fit(Z[idx])
+                core = Z[idx][db.core_sample_indices_]
+                core_labels = db.labels_[db.core_sample_indices_]
+                model = (NearestNeighbors(n_neighbors=1).fit(core), core_labels, eps) if len(core) else None
+                if len(idx) == n:
+                    return db.labels_, model
+                return _dbscan_assign(Z, model), model
+            except ConvergenceWarning as exc:
+                warnings.warn(f"{method} with k={k} did not converge ({exc}); the segments may "
+                              "be unreliable: try other features or a smaller k", DataWarning,
+                              stacklevel=3)
+                return self._fit_labels(Z, k, rng, strict=False)
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                raise DataError(f"{method} could not be fitted with k={k}: {exc}. Check for "
+                                "near-duplicate features or too few distinct customers",
+                                table=TABLE) from exc
+
+    def fit(self, X, y=None):
+        """Prepare the features, choose k if needed and fit the clusterer.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per customer, one numeric column per feature (an array works too).
+        y : ignored
+        """
+        X = check_features(X, k=self.k if self.method != "dbscan" else None)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        ks = self._validate_params(len(X))
+        self._fit_preparation(X)
+        Z = self._prepare_checked(X)
+        rng = np.random.default_rng(self.seed)
+        self.selection_ = None
+        if self.method == "dbscan":
+            k = 0
+        elif self.k is None:
+            self.selection_ = select_k(Z, ks, method=self.method, criterion=self.criterion,
+                                       sample_size=self.sample_size,
+                                       selection_size=self.selection_size, n_init=self.n_init,
+                                       seed=self.seed)
+            k = int(self.selection_.loc[self.selection_["chosen"], "k"].iloc[0])
+        else:
+            k = int(self.k)
+        raw, model = self._fit_labels(Z, k, rng)
+        # Number segments by size (0 = largest) so that labels do not depend on the seed.
+        found = np.unique(raw[raw >= 0])
+        sizes = np.array([(raw == j).sum() for j in found])
+        order = found[np.lexsort((found, -sizes))]
+        self._relabel = {int(old): new for new, old in enumerate(order)}
+        self._relabel[-1] = -1
+        self._model = model
+        self.labels_ = self._map(raw)
+        self.k_ = len(found)
+        self.centers_z_ = np.vstack([Z[self.labels_ == j].mean(axis=0) for j in range(self.k_)]) \
+            if self.k_ else np.empty((0, Z.shape[1]))
+        filled = X.fillna(pd.Series(self._medians, index=X.columns))
+        means = filled.groupby(self.labels_).mean()
+        self.centers_ = means.loc[means.index >= 0]
+        self.centers_.index.name = "segment"
+        self.silhouette_ = _silhouette(Z, self.labels_, self.sample_size, self.seed)
+        return self
+
+    def _map(self, raw: np.ndarray) -> np.ndarray:
+        raw = np.asarray(raw, dtype=int)
+        top = max(max(self._relabel), int(raw.max()) if len(raw) else 0)
+        lut = np.full(top + 2, -1)
+        for old, new in self._relabel.items():
+            lut[old + 1] = new
+        return lut[raw + 1]
+
+    def predict(self, X) -> np.ndarray:
+        """Assign customers to the fitted segments.
+
+        k-means and Ward: nearest segment mean; Gaussian mixture: most probable component;
+        DBSCAN: the segment of the nearest core customer within ``eps_``, else -1 (noise).
+        """
+        if not hasattr(self, "labels_"):
+            raise ValueError("this Segmenter is not fitted yet; call fit first")
+        Z = self.prepare(X)
+        if self.method == "gmm":
+            return self._map(self._model.predict(Z))
+        if self.method == "dbscan":
+            return self._map(_dbscan_assign(Z, self._model))
+        return _nearest(Z, self.centers_z_)
+
+    @property
+    def segment_sizes_(self) -> pd.Series:
+        """Customers per segment (noise, -1, included when there is any)."""
+        return pd.Series(self.labels_).value_counts().sort_index().rename("n")
+
+
+def _nearest(Z: np.ndarray, centers: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """Index of the nearest center for every row, in chunks to bound memory."""
+    out = np.empty(len(Z), dtype=int)
+    c2 = (centers ** 2).sum(axis=1)
+    for start in range(0, len(Z), chunk):
+        block = Z[start:start + chunk]
+        out[start:start + chunk] = np.argmin(c2 - 2.0 * block @ centers.T, axis=1)
+    return out
+
+
+def _dbscan_assign(Z: np.ndarray, model) -> np.ndarray:
+    if model is None:
+        return np.full(len(Z), -1)
+    nn, core_labels, eps = model
+    dist, idx = nn.kneighbors(Z)
+    return np.where(dist[:, 0] <= eps, core_labels[idx[:, 0]], -1)
+
+
+# --------------------------------------------------------------------------- choosing k
+
+
+def select_k(Z: np.ndarray, k_values: Sequence[int], *, method: str = "kmeans",
+             criterion: str = "silhouette", sample_size: int = 10_000,
+             selection_size: int = 20_000, n_init: int = 5, seed=None) -> pd.DataFrame:
+    """Score each candidate k on prepared features; mark the chosen one.
+
+    Each k is fitted with ``method`` on (a seeded sample of ``selection_size`` rows of) ``Z``;
+    the silhouette uses a further sample of ``sample_size`` rows. A Gaussian mixture (full
+    covariance) is fitted for every k as well, for its BIC.
+
+    Returns
+    -------
+    DataFrame with columns ``k``, ``silhouette``, ``calinski_harabasz``, ``bic``, ``inertia``
+    (within-segment sum of squares, for an elbow plot) and ``chosen`` (bool).
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    if method == "dbscan":
+        raise ValueError("DBSCAN chooses its own number of segments; select_k does not apply")
+    rng = np.random.default_rng(seed)
+    Zs = Z[_sample_index(len(Z), selection_size, rng)]
+    rows = []
+    probe = Segmenter(method=method, n_init=n_init, seed=seed)
+    for k in k_values:
+        labels, _ = probe._fit_labels(Zs, k, np.random.default_rng(seed))
+        inertia = sum(((Zs[labels == j] - Zs[labels == j].mean(axis=0)) ** 2).sum()
+                      for j in np.unique(labels))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed).fit(Zs)
+        rows.append({
+            "k": int(k),
+            "silhouette": _silhouette(Zs, labels, sample_size, seed),
+            "calinski_harabasz": _calinski(Zs, labels),
+            "bic": float(gmm.bic(Zs)),
+            "inertia": float(inertia),
+        })
+    table = pd.DataFrame(rows)
+    if criterion == "bic":
+        best = table["bic"].idxmin()
+    else:
+        # Ties to three decimals go to the smaller k: idxmax returns the first maximum.
+        best = table[criterion].round(3).idxmax()
+    table["chosen"] = table.index == best
+    return table
+
+
+# --------------------------------------------------------------------------- stability
+
+
+@dataclass
+class StabilityResult:
+    """Adjusted Rand index between the full-data segments and refits on bootstrap resamples."""
+
+    ari: np.ndarray
+    n_rows: int
+    level: float = 0.95
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.ari))
+
+    @property
+    def low(self) -> float:
+        return float(np.quantile(self.ari, (1 - self.level) / 2))
+
+    @property
+    def high(self) -> float:
+        return float(np.quantile(self.ari, 1 - (1 - self.level) / 2))
+
+    def table(self) -> pd.DataFrame:
+        """One row per resample: ``replicate``, ``ari``."""
+        return pd.DataFrame({"replicate": np.arange(len(self.ari)), "ari": self.ari})
+
+    def __str__(self) -> str:
+        verdict = ("stable" if self.mean >= 0.8 else "moderately stable" if self.mean >= 0.6
+                   else "unstable")
+        return (f"Bootstrap stability over {len(self.ari)} resamples of {self.n_rows:,} customers: "
+                f"mean adjusted Rand index {self.mean:.2f} ({self.level:.0%} of resamples between "
+                f"{self.low:.2f} and {self.high:.2f}); the segments are {verdict} "
+                "(1 = identical, 0 = no better than chance).")
+
+
+def bootstrap_stability(segmenter: Segmenter, X, *, n_boot: int = 20, max_rows: int = 10_000,
+                        seed=None, level: float = 0.95) -> StabilityResult:
+    """How reproducible are the segments? Refit on resamples and compare labels.
+
+    Each replicate draws ``min(n, max_rows)`` customers with replacement, refits a copy of the
+    fitted ``segmenter`` with its k fixed (the whole pipeline: log decision, scaling,
+    clustering) and computes the adjusted Rand index between the replicate's labels and the
+    full-data labels of the same customers (Hennig 2007 uses the Jaccard index in the same
+    scheme). Capping the resample size keeps the cost flat for millions of customers.
+    """
+    if not hasattr(segmenter, "labels_"):
+        raise ValueError("fit the segmenter before measuring its stability")
+    X = check_features(X, list(segmenter.feature_names_in_))
+    full = segmenter.labels_
+    if len(full) != len(X):
+        raise ValueError("X must be the data the segmenter was fitted on")
+    rng = np.random.default_rng(seed)
+    # The replicates' own silhouette widths are not used: a small sample keeps them cheap.
+    params = {"k": segmenter.k_ if segmenter.method != "dbscan" else None,
+              "sample_size": min(segmenter.sample_size, 500)}
+    if segmenter.method == "dbscan":
+        params["eps"] = segmenter.eps_
+    size = min(len(X), max_rows)
+    ari = []
+    for b in range(n_boot):
+        idx = rng.choice(len(X), size=size, replace=True)
+        est = clone(segmenter).set_params(seed=int(rng.integers(2**31 - 1)), **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            est.fit(X.iloc[idx])
+        ari.append(adjusted_rand_score(full[idx], est.labels_))
+    return StabilityResult(np.asarray(ari), n_rows=size, level=level)
+
+
+# --------------------------------------------------------------------------- method comparison
+
+
+def compare_methods(X, k: int, *, methods: Sequence[str] = METHODS, max_rows: int = 10_000,
+                    reference: str = "kmeans", truth=None, seed=None,
+                    sample_size: int = 10_000) -> pd.DataFrame:
+    """Fit each method with the same k on the same sample and compare.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Features (one row per customer).
+    k : int
+        Number of segments for k-means, the mixture and Ward (DBSCAN finds its own).
+    max_rows : int
+        All methods see the same seeded sample of at most this many customers (Ward at most
+        :data:`WARD_MAX_ROWS` of them, the rest assigned to the nearest Ward segment mean).
+    reference : str
+        Method whose labels the others are compared with (``ari_vs_reference``).
+    truth : array-like, optional
+        Known segments of the rows of ``X`` (synthetic data): adds ``ari_vs_truth``.
+
+    Returns
+    -------
+    DataFrame, one row per method: ``method``, ``n_segments``, ``noise_share``,
+    ``silhouette``, ``calinski_harabasz``, ``ari_vs_reference``, ``ari_vs_truth``,
+    ``seconds``.
+    """
+    X = check_features(X, k=k)
+    rng = np.random.default_rng(seed)
+    idx = _sample_index(len(X), max_rows, rng)
+    Xs = X.iloc[idx]
+    truth_s = None if truth is None else np.asarray(truth)[idx]
+    fits = {}
+    for m in methods:
+        start = time.perf_counter()
+        seg = Segmenter(k=None if m == "dbscan" else k, method=m, seed=seed,
+                        sample_size=sample_size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            seg.fit(Xs)
+        fits[m] = (seg, time.perf_counter() - start)
+    ref = fits[reference][0].labels_ if reference in fits else None
+    rows = []
+    for m, (seg, seconds) in fits.items():
+        Z = seg.prepare(Xs)
+        labels = seg.labels_
+        rows.append({
+            "method": m,
+            "n_segments": seg.k_,
+            "noise_share": float(np.mean(labels < 0)),
+            "silhouette": _silhouette(Z, labels, sample_size, seed),
+            "calinski_harabasz": _calinski(Z, labels),
+            "ari_vs_reference": None if ref is None else adjusted_rand_score(ref, labels),
+            "ari_vs_truth": None if truth_s is None else adjusted_rand_score(truth_s, labels),
+            "seconds": seconds,
+        })
+    table = pd.DataFrame(rows)
+    table.attrs["n_rows"] = len(idx)
+    return table
+
+
+# --------------------------------------------------------------------------- known segments
+
+
+def load_truth_segments(path, *, id_column: str = "customer_id",
+                        column: str = "segment") -> pd.Series | None:
+    """Known segments (synthetic data) as a Series by customer id; None if the file is absent."""
+    if path in (None, ""):
+        return None
+    p = resolve_path(path)
+    if not p.exists():
+        return None
+    df = read_table(p, "truth_segments")
+    require_columns(df, [id_column, column], table="truth_segments", source=p)
+    return df.set_index(df[id_column].astype(str).str.strip())[column].rename("truth")
+
+
+def truth_ari(labels: pd.Series, truth: pd.Series | None) -> float | None:
+    """Adjusted Rand index between segments and known segments, matched on customer id.
+
+    ``None`` when there is no truth. Customers missing from either side are left out.
+    """
+    if truth is None:
+        return None
+    both = pd.concat([pd.Series(labels).rename("found"), truth.rename("truth")], axis=1,
+                     join="inner")
+    if both.empty:
+        return None
+    return float(adjusted_rand_score(both["truth"], both["found"]))
