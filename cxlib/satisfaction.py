@@ -27,7 +27,7 @@ from .data import (DataError, DataWarning, load_survey, read_table, require_colu
 from .drivers import DriverModel, OrdinalDriverModel, rank_agreement
 
 __all__ = [
-    "load_ratings", "csat_summary", "nps_summary", "headline_metrics", "satisfaction_index",
+    "load_ratings", "count_customers", "csat_summary", "nps_summary", "headline_metrics", "satisfaction_index",
     "driver_table", "ordinal_check", "importance_performance", "word_of_mouth",
     "referral_projection", "referral_comparison", "describe_headline", "describe_drivers",
     "describe_index", "describe_fix_first", "describe_referrals", "plot_importance", "plot_ipa",
@@ -98,6 +98,13 @@ def load_ratings(path, target: str, drivers: Sequence[str], *,
         df = _attach_segment(df, segment_col, customers_path, table=table, source=source)
     df.attrs.update(source=source, table=table)
     return df
+
+
+def count_customers(customers_path, default: int) -> int:
+    """Rows in the customers table, or ``default`` when no table is given."""
+    if not customers_path:
+        return int(default)
+    return len(read_table(customers_path, "customers"))
 
 
 def _attach_segment(df, segment_col, customers_path, *, table, source) -> pd.DataFrame:
@@ -217,6 +224,8 @@ def headline_metrics(df: pd.DataFrame, target: str, scale: tuple[float, float] =
 
     out = _by_segment(df, segment_col or None, one)
     out["n"] = out["n"].astype(int)
+    out.attrs.update(top_box_from=scale[1] - 1 if top_box_from is None else top_box_from,
+                     segment_col=segment_col or None)
     return out
 
 
@@ -255,7 +264,8 @@ def satisfaction_index(df: pd.DataFrame, drivers: Sequence[str], weights,
 
 # --- drivers --------------------------------------------------------------------------------
 
-def driver_table(model: DriverModel, importance, mean_ratings: pd.Series) -> pd.DataFrame:
+def driver_table(model: DriverModel, importance, mean_ratings: pd.Series,
+                 johnson=None) -> pd.DataFrame:
     """One ranked row per driver: OLS effect, relative importance with interval, mean rating.
 
     Parameters
@@ -266,6 +276,8 @@ def driver_table(model: DriverModel, importance, mean_ratings: pd.Series) -> pd.
         Fitted relative importance (LMG by default).
     mean_ratings : Series
         Mean rating of each driver (available-case), the "performance" axis.
+    johnson : RelativeImportance, optional
+        Johnson's relative weights, added as ``johnson_weight`` and ``johnson_rank``.
     """
     s = model.summary_
     imp = importance.summary_.reindex(s.index)
@@ -279,6 +291,10 @@ def driver_table(model: DriverModel, importance, mean_ratings: pd.Series) -> pd.
         "mean_rating": pd.Series(mean_ratings).reindex(s.index).to_numpy(),
         "vif": s["vif"].to_numpy(),
     })
+    if johnson is not None:
+        jw = johnson.summary_.reindex(s.index)
+        out["johnson_weight"] = jw["importance"].to_numpy()
+        out["johnson_rank"] = jw["rank"].to_numpy()
     return out.sort_values("rank").reset_index(drop=True)
 
 
@@ -418,9 +434,11 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
     """Overall CSAT and NPS in words, with the spread between segments."""
     a = headline.loc[ALL]
     pct = f"{confidence:.0%}"
+    top = headline.attrs.get("top_box_from", scale[1] - 1)
+    box = "one of the top two scores" if top == scale[1] - 1 else f"a score of {top:g} or more"
     text = (f"Mean satisfaction is {a['csat_mean']:.2f} on {scale[0]:g}-{scale[1]:g} ({pct} CI "
             f"{a['csat_mean_ci_lower']:.2f}-{a['csat_mean_ci_upper']:.2f}, n = {int(a['n'])}); "
-            f"{a['csat_top2box']:.0%} give one of the top two scores ({a['csat_top2box_ci_lower']:.0%}-"
+            f"{a['csat_top2box']:.0%} give {box} ({a['csat_top2box_ci_lower']:.0%}-"
             f"{a['csat_top2box_ci_upper']:.0%}).")
     if "nps" in headline:
         text += (f" NPS is {a['nps']:+.0f} ({pct} CI {a['nps_ci_lower']:+.0f} to "
@@ -429,8 +447,10 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
     if len(segs) > 1:
         best, worst = segs["csat_mean"].idxmax(), segs["csat_mean"].idxmin()
         overlap = segs.loc[best, "csat_mean_ci_lower"] <= segs.loc[worst, "csat_mean_ci_upper"]
-        text += (f" By segment, '{best}' is most satisfied ({segs.loc[best, 'csat_mean']:.2f}) and "
-                 f"'{worst}' least ({segs.loc[worst, 'csat_mean']:.2f}); "
+        col = headline.attrs.get("segment_col")
+        b_name, w_name = (f"{col} = {best}", f"{col} = {worst}") if col else (f"'{best}'", f"'{worst}'")
+        text += (f" By segment, {b_name} is most satisfied ({segs.loc[best, 'csat_mean']:.2f}) and "
+                 f"{w_name} least ({segs.loc[worst, 'csat_mean']:.2f}); "
                  + ("their intervals overlap, so the difference may be noise." if overlap else
                     "their intervals do not overlap."))
     return text
@@ -457,7 +477,9 @@ def describe_index(index: pd.DataFrame, n_drivers: int, scale: tuple[float, floa
     """The satisfaction index and what the literature's extra division by n would print."""
     a = index.loc[ALL]
     text = (f"The weighted satisfaction index is {a['index']:.2f} on {scale[0]:g}-{scale[1]:g} "
-            f"(CI {a['ci_lower']:.2f}-{a['ci_upper']:.2f}), {a['index_100']:.0f} on 0-100. "
+            f"(CI {a['ci_lower']:.2f}-{a['ci_upper']:.2f})"
+            + ("" if tuple(scale) == (0, 100) else f", {a['index_100']:.0f} on 0-100")
+            + ". "
             f"Dividing by the number of drivers again, as some texts do, would print "
             f"{a['literature_value']:.2f}: off by a factor of {n_drivers}")
     if a["literature_value"] < scale[0]:
@@ -506,7 +528,7 @@ def plot_importance(table: pd.DataFrame, r2: float | None = None):
     ax.barh(t["driver"], t["importance"], xerr=err, capsize=3, color="C0")
     title = "Relative importance of satisfaction drivers (LMG)"
     ax.set_title(title + (f", total R² = {r2:.2f}" if r2 is not None else ""))
-    ax.set_xlabel("Share of R² (explained variance, 0-1); bars: bootstrap interval")
+    ax.set_xlabel("Share of R² (explained variance, 0-1); whiskers: bootstrap interval")
     ax.set_ylabel("Driver")
     fig.tight_layout()
     return fig
@@ -538,20 +560,21 @@ def plot_word_of_mouth(wom: pd.DataFrame):
     """Stacked shares of detractors, passives and promoters by segment, NPS printed on the bars."""
     import matplotlib.pyplot as plt
 
-    parts = wom[["detractors", "passives", "promoters"]] * 100
+    parts = wom[["detractors", "passives", "promoters"]].iloc[::-1] * 100  # "All" on top
     fig, ax = plt.subplots()
     left = np.zeros(len(parts))
     colors = {"detractors": "#d55e00", "passives": "#bbbbbb", "promoters": "#009e73"}
+    labels = parts.index.astype(str)
     for col in parts.columns:
-        ax.barh(parts.index.astype(str), parts[col], left=left, color=colors[col], label=col)
+        ax.barh(labels, parts[col], left=left, color=colors[col], label=col)
         left += parts[col].to_numpy()
-    for i, (seg, r) in enumerate(wom.iterrows()):
-        ax.text(101, i, f"NPS {r['nps']:+.0f}", va="center", fontsize=9)
+    for i, nps in enumerate(wom["nps"].iloc[::-1]):
+        ax.text(101, i, f"NPS {nps:+.0f}", va="center", fontsize=9)
     ax.set_xlim(0, 115)
     ax.set_title("Word of mouth by segment: detractors (0-6), passives (7-8), promoters (9-10)")
     ax.set_xlabel("Share of respondents (%)")
     ax.set_ylabel("Segment")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -220,3 +220,53 @@ def test_load_ratings_reports_bad_files(tmp_path):
     assert df["b"].isna().sum() == 1
     with pytest.raises(DataError, match="segment column 'region' is not in the survey"):
         sat.load_ratings(p, "overall", ["a"], scale=(1, 10), segment_col="region")
+
+
+# --- notebook -------------------------------------------------------------------------------
+
+DRIVER_COLUMNS = ["driver", "coef", "std_coef", "p", "importance", "importance_ci_lower",
+                  "importance_ci_upper", "rank", "mean_rating"]
+
+
+@pytest.mark.notebook
+def test_notebook_on_a_synthetic_survey(world, world_files, tmp_path):
+    from conftest import run_notebook
+
+    metrics = run_notebook("02_satisfaction_drivers", tmp_path, n_bootstrap=20,
+                           data_path=str(world_files / "survey.csv"),
+                           customers_path=str(world_files / "customers.csv"))
+    for name in ["drivers.csv", "headline.csv", "importance_performance.csv", "word_of_mouth.csv",
+                 "referrals.csv", "satisfaction_index.csv", "importance.png",
+                 "importance_performance.png", "residuals.png", "word_of_mouth.png"]:
+        assert (tmp_path / name).is_file(), name
+    drivers = pd.read_csv(tmp_path / "drivers.csv")
+    assert set(DRIVER_COLUMNS) <= set(drivers.columns)
+    weights = world.truth["drivers"]["weights"]
+    assert drivers["driver"].tolist() == sorted(weights, key=weights.get, reverse=True)
+    assert (drivers["importance_ci_lower"] <= drivers["importance"]).all()
+    assert metrics["n"] == len(world.survey)
+    assert metrics["r2"] == pytest.approx(drivers["importance"].sum())
+    assert 1 <= metrics["csat_mean"] <= 5 and 0 <= metrics["csat_top2box"] <= 1
+    assert -100 <= metrics["nps_ci"][0] <= metrics["nps"] <= metrics["nps_ci"][1] <= 100
+    assert metrics["top_driver"] == "product_quality"
+    headline = pd.read_csv(tmp_path / "headline.csv")
+    assert set(headline["segment"]) == {"All", "basic", "standard", "premium"}
+
+
+@pytest.mark.notebook
+def test_notebook_on_the_amusement_park_survey(reference_data, tmp_path):
+    from conftest import run_notebook
+
+    metrics = run_notebook(
+        "02_satisfaction_drivers", tmp_path, n_bootstrap=20,
+        data_path=str(reference_data / "satisfaction" / "chapter7_data.csv"),
+        target="overall", scale=[0, 100], driver_scale=[0, 100],
+        drivers=["rides", "games", "wait", "clean"], segment_col="is_weekend", customers_path="",
+        nps_col="", top_box_from=80)
+    assert metrics["r2"] == pytest.approx(0.5951, abs=5e-5)  # satisfaction/SOURCE.md
+    assert metrics["n"] == 500 and "nps" not in metrics
+    drivers = pd.read_csv(tmp_path / "drivers.csv").set_index("driver")
+    np.testing.assert_allclose(drivers.loc[["rides", "games", "wait", "clean"], "coef"],
+                               [0.4256, 0.1861, 0.3842, 0.6205], atol=5e-5)
+    assert not (tmp_path / "word_of_mouth.csv").exists()
+    assert not (tmp_path / "ordinal_check.csv").exists()
