@@ -155,7 +155,10 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
     try:
         pm.execute_notebook(str(path), str(executed), parameters=params, kernel_name=kernel,
                             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
-                            execution_timeout=timeout)
+                            execution_timeout=timeout,
+                            # kernel log noise (such as its transport notice) is not for readers;
+                            # cell errors still reach the notebook and the index
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except Exception as exc:  # the notebook's own error is shown in the index and kept in the file
         error = _one_line_error(exc)
     seconds = time.perf_counter() - start
