@@ -52,6 +52,10 @@ __all__ = [
     "describe_proportional_hazards",
     "describe_logrank",
     "describe_medians",
+    "describe_data",
+    "describe_truth",
+    "describe_scores",
+    "stratified_alternative",
 ]
 
 TABLE = "customers"
@@ -146,8 +150,11 @@ def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
                         table=TABLE, source=source)
     source = source if source is not None else df.attrs.get("source")
     covariates = list(covariates)
+    # Empty strings (a notebook parameter left blank) mean "not given".
+    duration_col, event_col, signup_col, churn_col, id_col, group_col = (
+        c or None for c in (duration_col, event_col, signup_col, churn_col, id_col, group_col))
     use_dates = duration_col is None
-    if use_dates and signup_col is None:
+    if use_dates and (signup_col is None or churn_col is None):
         raise DataError("give either duration_col (with event_col) or signup_col and churn_col "
                         "(with observation_end)", table=TABLE, source=source)
     needed = ([duration_col, event_col] if not use_dates else [signup_col, churn_col])
@@ -627,6 +634,26 @@ def stratify_candidates(ph_table: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(bad["variable"]))
 
 
+def stratified_alternative(df: pd.DataFrame, covariates: Sequence[str], ph_table: pd.DataFrame,
+                           *, penalizer: float = 0.0, categorical: Sequence[str] = ()):
+    """A Cox model stratified by the categorical covariates that failed the PH test.
+
+    Returns ``(model, sentence)``; ``model`` is None when no categorical covariate failed.
+    Each stratum gets its own baseline hazard, so the failing covariate no longer needs a
+    constant hazard ratio (and no longer gets one).
+    """
+    strata = stratify_candidates(ph_table)
+    if not strata:
+        return None, ("No categorical covariate fails the proportional-hazards test, so no "
+                      "stratified model is needed.")
+    model = CoxChurnModel(penalizer=penalizer, strata=strata).fit(df, covariates,
+                                                                  categorical=categorical)
+    return model, (f"Stratified by {', '.join(strata)}: each level keeps its own baseline "
+                   "churn curve, and the remaining hazard ratios are estimated within levels. "
+                   "Where they move little from the unstratified model, the PH violation did "
+                   "not distort them.")
+
+
 # --------------------------------------------------------------------------------------------
 # Kaplan-Meier and the log-rank test
 # --------------------------------------------------------------------------------------------
@@ -820,3 +847,40 @@ def describe_medians(medians: pd.DataFrame, time_unit: str) -> str:
         else:
             parts.append(f"{r['group']}: {r['median']:.1f} {time_unit}")
     return "Median customer lifetime - " + "; ".join(parts) + "."
+
+
+def describe_data(df: pd.DataFrame) -> str:
+    """Customers, churners, censored customers and follow-up in one sentence."""
+    unit = df.attrs.get("time_unit", "")
+    n, k = len(df), int(df["event"].sum())
+    d = df["duration"]
+    return (f"{n} customers: {k} churned ({k / n:.1%}) and {n - k} are still active, so their "
+            f"lifetime is only known to exceed their tenure (censored). Follow-up runs from "
+            f"{d.min():.1f} to {d.max():.1f} {unit} (median {d.median():.1f}).")
+
+
+def describe_truth(table: pd.DataFrame) -> str:
+    """How many true coefficients the 95% intervals cover ('' when there is no truth)."""
+    if table.empty:
+        return ""
+    k, n = int(table["inside"].sum()), len(table)
+    missed = ", ".join(table.loc[~table["inside"], "covariate"])
+    return (f"{k} of {n} true coefficients lie inside their 95% intervals"
+            + (f" (missed: {missed}); about one miss in twenty is expected by chance." if missed
+               else "."))
+
+
+def describe_scores(scores: pd.DataFrame, horizon: float, time_unit: str,
+                    cutoffs: Sequence[float] = (0.2, 0.5)) -> str:
+    """Risk tiers of the active customers in words."""
+    counts = scores["risk_tier"].astype(str).value_counts()
+    parts = [f"{counts.get(t, 0)} {t}" for t in ("high", "medium", "low")]
+    capped = int(scores["capped"].sum())
+    text = (f"Of {len(scores)} active customers, {', '.join(parts)} risk (churn within the next "
+            f"{horizon:g} {time_unit}: high >= {cutoffs[1]:.0%}, low < {cutoffs[0]:.0%}). "
+            f"On average they are expected to stay {scores['remaining_lifetime'].mean():.1f} of "
+            f"the next {horizon:g} {time_unit}.")
+    if capped:
+        text += (f" For {capped} long-tenured customers the window is cut at the longest "
+                 "follow-up in the data, beyond which the model cannot see.")
+    return text

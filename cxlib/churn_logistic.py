@@ -165,7 +165,7 @@ def describe_censoring_bias(logit: HorizonLogistic, observed_km: float, horizon:
             f"observed for less than {horizon:g} {time_unit}, so the logistic model had to drop "
             f"them. Among the customers it kept, {logit.label_rate_:.1%} churned by {horizon:g} "
             f"{time_unit}; the Kaplan-Meier estimate, which also uses the dropped customers' "
-            f"months without churn, puts churn by then at {observed_km:.1%} in the test set. "
+            f"{time_unit} without churn, puts churn by then at {observed_km:.1%} in the test set. "
             "Dropping short-tenure stayers keeps every early churner but not their peers who "
             "stayed, which pushes the logistic probabilities up; labelling them as stayers would "
             "push them down. The Cox model needs neither shortcut.")

@@ -44,6 +44,11 @@ def plot_forest(summary: pd.DataFrame, title: str = "Hazard ratios with 95% conf
                 fmt="o", color="C0", capsize=3)
     ax.axvline(1, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    lo, hi = float(s["ci_lower"].min()), float(s["ci_upper"].max())
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
+             if lo / 1.2 <= t <= hi * 1.2]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_yticks(y, labels)
     ax.set_title(title)
     ax.set_xlabel("Hazard ratio (log scale; > 1 = churns sooner)")
