@@ -106,6 +106,29 @@ def test_bootstrap_intervals_cover_the_estimate_and_are_reproducible(mtcars):
     np.testing.assert_allclose(a.bootstrap_.sum(axis=1).mean(), a.r2_, rtol=0.15)
 
 
+def test_bootstrap_interval_covers_the_population_lmg():
+    """Coverage check: draw many samples from a population with known correlations, whose LMG
+    follows from the population correlation matrix; the 90% percentile intervals should cover it
+    in roughly 90% of samples."""
+    rng = np.random.default_rng(21)
+    rxx = np.array([[1.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.0]])
+    beta = np.array([0.5, 0.3, 0.1])
+    var_y = beta @ rxx @ beta + 0.6
+    cov = np.block([[rxx, (rxx @ beta)[:, None]], [(rxx @ beta)[None, :], np.array([[var_y]])]])
+    sd = np.sqrt(np.diag(cov))
+    truth = lmg_from_corr(cov / np.outer(sd, sd))
+    hits = []
+    for k in range(120):
+        data = pd.DataFrame(rng.multivariate_normal(np.zeros(4), cov, size=200),
+                            columns=["a", "b", "c", "y"])
+        fit = RelativeImportance("lmg", n_bootstrap=100, confidence=0.9, seed=k).fit(
+            data, "y", ["a", "b", "c"])
+        s = fit.summary_.loc[["a", "b", "c"]]
+        hits.append(((s["ci_lower"] <= truth) & (truth <= s["ci_upper"])).to_numpy())
+    coverage = np.mean(hits, axis=0)
+    assert np.all((coverage > 0.8) & (coverage < 0.97)), coverage
+
+
 @pytest.mark.parametrize("method", ["lmg", "johnson"])
 def test_recovers_the_synthetic_driver_order(method):
     """The synthetic survey's overall score is built from the ratings with known weights

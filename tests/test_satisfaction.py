@@ -229,28 +229,44 @@ DRIVER_COLUMNS = ["driver", "coef", "std_coef", "p", "importance", "importance_c
 
 
 @pytest.mark.notebook
-def test_notebook_on_a_synthetic_survey(world, world_files, tmp_path):
+def test_notebook_on_a_synthetic_survey_with_skipped_questions(world, world_files, tmp_path):
+    """Runs the lesson on a synthetic survey where some respondents skipped questions: headline
+    metrics count every answer given, the driver model the complete rows, and the LMG ranking
+    still reproduces truth["drivers"]["weights"]."""
     from conftest import run_notebook
 
-    metrics = run_notebook("02_satisfaction_drivers", tmp_path, n_bootstrap=20,
-                           data_path=str(world_files / "survey.csv"),
+    survey = pd.read_csv(world_files / "survey.csv", dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(0)
+    skip_support = rng.choice(len(survey), 40, replace=False)
+    skip_overall = rng.choice(len(survey), 10, replace=False)
+    survey.loc[skip_support, "support"] = ""
+    survey.loc[skip_overall, "overall"] = ""
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    incomplete = len(set(skip_support) | set(skip_overall))
+
+    out = tmp_path / "out"
+    metrics = run_notebook("02_satisfaction_drivers", out, n_bootstrap=20,
+                           data_path=str(tmp_path / "survey.csv"),
                            customers_path=str(world_files / "customers.csv"))
     for name in ["drivers.csv", "headline.csv", "importance_performance.csv", "word_of_mouth.csv",
                  "referrals.csv", "satisfaction_index.csv", "importance.png",
                  "importance_performance.png", "residuals.png", "word_of_mouth.png"]:
-        assert (tmp_path / name).is_file(), name
-    drivers = pd.read_csv(tmp_path / "drivers.csv")
+        assert (out / name).is_file(), name
+    drivers = pd.read_csv(out / "drivers.csv")
     assert set(DRIVER_COLUMNS) <= set(drivers.columns)
     weights = world.truth["drivers"]["weights"]
     assert drivers["driver"].tolist() == sorted(weights, key=weights.get, reverse=True)
     assert (drivers["importance_ci_lower"] <= drivers["importance"]).all()
-    assert metrics["n"] == len(world.survey)
+    assert metrics["n"] == len(survey) - 10
+    assert metrics["n_model"] == len(survey) - incomplete
     assert metrics["r2"] == pytest.approx(drivers["importance"].sum())
     assert 1 <= metrics["csat_mean"] <= 5 and 0 <= metrics["csat_top2box"] <= 1
     assert -100 <= metrics["nps_ci"][0] <= metrics["nps"] <= metrics["nps_ci"][1] <= 100
     assert metrics["top_driver"] == "product_quality"
-    headline = pd.read_csv(tmp_path / "headline.csv")
+    headline = pd.read_csv(out / "headline.csv")
     assert set(headline["segment"]) == {"All", "basic", "standard", "premium"}
+    executed = (out / "02_satisfaction_drivers.ipynb").read_text()
+    assert "listwise deletion" in executed and f"{incomplete} rows" in executed
 
 
 @pytest.mark.notebook
