@@ -49,8 +49,9 @@ class NotebookResult:
     notebook: str
     status: str  # "ok" or "failed"
     seconds: float
-    parameters: dict
+    parameters: dict  # every parameter's effective value: defaults plus overrides
     metrics: dict = field(default_factory=dict)
+    overrides: list = field(default_factory=list)  # names of parameters set by the caller
     inputs: dict = field(default_factory=dict)  # parameter name -> {path, sha256_12}
     error: str | None = None
     folder: str = ""
@@ -114,6 +115,21 @@ def _input_fingerprints(parameters: dict) -> dict:
     return out
 
 
+def notebook_defaults(path: str | os.PathLike) -> dict:
+    """The default values in a notebook's ``parameters`` cell."""
+    import ast
+
+    import papermill as pm
+
+    out = {}
+    for name, spec in pm.inspect_notebook(str(path)).items():
+        try:
+            out[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            out[name] = spec["default"]
+    return out
+
+
 def _render_html(executed: Path) -> None:
     """Write ``<nb>.html`` without code (for stakeholders) and ``<nb>_code.html`` with code."""
     import nbformat
@@ -149,7 +165,8 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
     params = dict(parameters or {})
     params["output_dir"] = str(out.resolve())
     executed = out / path.name
-    (out / "parameters.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    effective = {**notebook_defaults(path), **params}
+    (out / "parameters.yaml").write_text(yaml.safe_dump(effective, sort_keys=False))
     start = time.perf_counter()
     error = None
     try:
@@ -168,8 +185,9 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
         except Exception as exc:
             error = error or f"HTML rendering failed: {_one_line_error(exc)}"
     return NotebookResult(notebook=path.stem, status="failed" if error else "ok",
-                          seconds=round(seconds, 2), parameters=params, metrics=read_metrics(out),
-                          inputs=_input_fingerprints(params), error=error, folder=path.stem)
+                          seconds=round(seconds, 2), parameters=effective, metrics=read_metrics(out),
+                          overrides=sorted(set(params) - {"output_dir"}),
+                          inputs=_input_fingerprints(effective), error=error, folder=path.stem)
 
 
 def _package_versions() -> dict:
@@ -313,8 +331,10 @@ def write_index(run: RunResult, folder: Path | None = None) -> Path:
                   else f'<span class="failed">failed</span><div class="err">{html.escape(r.error or "")}</div>')
         metrics = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(_fmt(v))}</li>"
                           for k, v in r.metrics.items() if not isinstance(v, (list,)))
-        params = "".join(f"<li>{html.escape(k)} = {html.escape(_fmt(v))}</li>"
-                         for k, v in r.parameters.items() if k != "output_dir")
+        params = "".join(
+            ("<li><b>{}</b> = {}</li>" if k in r.overrides else "<li>{} = {}</li>")
+            .format(html.escape(k), html.escape(_fmt(v)))
+            for k, v in r.parameters.items() if k != "output_dir")
         inputs = "".join(f"<li>{html.escape(v['path'])} <code>{v['sha256_12']}</code></li>"
                          for v in r.inputs.values())
         links = (f'<a href="{r.folder}/{r.notebook}.html">report</a> · '
@@ -338,7 +358,8 @@ th {{ background: #f3f3f3; }} ul {{ margin: 0; padding-left: 1rem; }}
 </style></head><body>
 <h1>CX Research Kit report {html.escape(run.run_id)}</h1>
 <p>{n_ok} of {len(run.results)} notebooks succeeded.</p>
-<table><tr><th>notebook</th><th>status</th><th>headline metrics</th><th>parameters</th>
+<table><tr><th>notebook</th><th>status</th><th>headline metrics</th>
+<th>parameters (bold: set for this run)</th>
 <th>input data (sha256, first 12)</th><th>run time</th></tr>
 {''.join(rows)}
 </table>

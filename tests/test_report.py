@@ -71,10 +71,13 @@ def test_a_run_writes_every_artifact_and_records_its_parameters(tmp_path, tiny_d
     # the index shows status, metrics, parameters, input fingerprints, versions and time
     index = (tmp_path / "reports" / "good" / "index.html").read_text()
     assert "00_overview" in index and ">ok<" in index and "n_transactions" in index
-    assert "ratings = [support, delivery]" in index and "lifelines" in index
+    assert "<b>ratings</b> = [support, delivery]" in index and "lifelines" in index
+    assert "overall_scale = [1, 5]" in index  # defaults are recorded too, not only overrides
     record = json.loads((tmp_path / "reports" / "good" / "run.json").read_text())
     nb = record["notebooks"][0]
     assert nb["parameters"]["observation_end"] == "2024-12-31"
+    assert "ratings" in nb["overrides"] and "overall_scale" not in nb["overrides"]
+    assert yaml.safe_load((folder / "parameters.yaml").read_text())["rating_scale"] == [1, 5]
     assert len(nb["inputs"]["customers_path"]["sha256_12"]) == 12
     assert record["metadata"]["packages"]["pandas"]
     # the stakeholder page carries no code, the other one does
