@@ -25,6 +25,9 @@ from .clv_value import (
     cumulative_tracking,
     customer_lifetime_value,
     dcf_clv,
+    describe_holdout,
+    describe_purchase_model,
+    describe_spend_model,
     describe_value,
     holdout_by_frequency,
     holdout_errors,
@@ -36,7 +39,7 @@ from .clv_value import (
     top_share,
 )
 from .gamma_gamma import GammaGammaFitter, gamma_gamma_log_likelihood, independence_check
-from .rfm_summary import TIME_UNITS, calibration_and_holdout, rfm_summary
+from .rfm_summary import TIME_UNITS, calibration_and_holdout, load_cdnow, rfm_summary
 
 __all__ = [
     "TIME_UNITS",
@@ -58,6 +61,10 @@ __all__ = [
     "tier_summary",
     "top_share",
     "describe_value",
+    "describe_purchase_model",
+    "describe_spend_model",
+    "describe_holdout",
+    "load_cdnow",
     "holdout_by_frequency",
     "holdout_errors",
     "cumulative_tracking",

@@ -23,6 +23,9 @@ __all__ = [
     "tier_summary",
     "top_share",
     "describe_value",
+    "describe_purchase_model",
+    "describe_spend_model",
+    "describe_holdout",
     "holdout_by_frequency",
     "holdout_errors",
     "cumulative_tracking",
@@ -187,6 +190,44 @@ def describe_value(table: pd.DataFrame, horizon: float, time_unit: str = "W",
                  f"customer returns {ratio:.2f} times their cost over this horizon "
                  f"({np.mean(clv > acquisition_cost):.0%} of customers are worth more than it).")
     return text
+
+
+def describe_purchase_model(bgf, time_unit: str = "W") -> str:
+    """A plain-language reading of fitted BG/NBD parameters."""
+    unit = {"D": "day", "W": "week", "M": "month"}[time_unit.upper()]
+    per_year = 365.25 / TIME_UNITS[time_unit.upper()]
+    r, alpha, a, b = (float(bgf.params_[k]) for k in ("r", "alpha", "a", "b"))
+    rate = r / alpha
+    spread = ("most customers buy rarely and a few buy often (r < 1: a skewed, L-shaped spread)"
+              if r < 1 else "rates are spread around that mean (r >= 1)")
+    year = float(bgf.expected_purchases_unconditional(per_year))
+    return (f"While active, a customer makes on average r/alpha = {rate:.3f} purchases per {unit} "
+            f"({rate * per_year:.1f} per year); {spread}. After each purchase a customer leaves for "
+            f"good with probability a/(a+b) = {a / (a + b):.2f} on average. A new customer is "
+            f"expected to make {year:.2f} repeat purchases in their first year.")
+
+
+def describe_spend_model(ggf, currency: str = "") -> str:
+    """A plain-language reading of fitted Gamma-Gamma parameters."""
+    p, q = float(ggf.params_["p"]), float(ggf.params_["q"])
+    weight = [p * x / (p * x + q - 1) for x in (1, 5)]
+    return (f"The average customer spends {currency}{ggf.population_mean_spend():,.2f} per purchase "
+            f"(v p / (q - 1)). A customer's own average counts for {weight[0]:.0%} of their expected "
+            f"spend after one repeat purchase and {weight[1]:.0%} after five; the rest is the "
+            "population mean, so a single large order does not make a customer look rich.")
+
+
+def describe_holdout(errors: dict, holdout_length: float, time_unit: str = "W") -> str:
+    """A plain-language reading of :func:`holdout_errors`."""
+    unit = {"D": "days", "W": "weeks", "M": "months"}[time_unit.upper()]
+    direction = "over" if errors["total_error_pct"] > 0 else "under"
+    return (f"Fitted on the calibration period only, the model predicted "
+            f"{errors['predicted_total']:,.0f} repeat purchases by these {errors['customers']:,} "
+            f"customers in the next {holdout_length:.0f} {unit}; they made {errors['actual_total']:,.0f} "
+            f"({abs(errors['total_error_pct']):.1f}% {direction}-prediction in total). Per customer the "
+            f"mean absolute error is {errors['mae']:.2f} purchases and predicted and actual counts "
+            f"correlate at {errors['correlation']:.2f}: trust the ranking and the totals more than "
+            "any single customer's number.")
 
 
 # --- validation --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pandas as pd
 from .data import DataError, DataWarning, describe_rows, require_columns, require_not_empty, require_rows
 from .data import to_datetime, to_numeric
 
-__all__ = ["TIME_UNITS", "rfm_summary", "calibration_and_holdout"]
+__all__ = ["TIME_UNITS", "rfm_summary", "calibration_and_holdout", "load_cdnow"]
 
 #: Length of one time unit in days. A month is an average Gregorian month.
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
@@ -233,3 +233,23 @@ def calibration_and_holdout(transactions: pd.DataFrame, customer_col: str = "cus
         frame["monetary_value_holdout"] = np.where(h_freq > 0, h_total / np.maximum(h_freq, 1), 0.0)
     frame["duration_holdout"] = (end_day - cal_day) / unit_days
     return frame.loc[in_cohort]
+
+
+def load_cdnow(path) -> pd.DataFrame:
+    """Read Hardie's CDNOW sample (``CDNOW_sample.txt``) as a canonical transaction log.
+
+    The file is whitespace separated without a header: master id, sample id (used as
+    ``customer_id``), date ``YYYYMMDD`` (``timestamp``), number of CDs, dollar value (``amount``).
+    """
+    from .config import resolve_path
+
+    p = resolve_path(path)
+    if not p.exists():
+        raise DataError(f"file not found (looked for {p})", table=TABLE, source=path)
+    raw = pd.read_csv(p, sep=r"\s+", header=None, names=["master_id", "customer_id", "date", "cds", "amount"],
+                      dtype={"customer_id": str, "date": str})
+    log = pd.DataFrame({"customer_id": raw["customer_id"],
+                        "timestamp": pd.to_datetime(raw["date"], format="%Y%m%d"),
+                        "amount": raw["amount"].astype(float)})
+    log.attrs["source"] = str(p)
+    return log

@@ -451,3 +451,4 @@ def test_cumulative_tracking_on_cdnow(cdnow_bgf, cdnow_log):
     # At the calibration end the model tracks the actual within 5%.
     at_cal = track[~track["holdout"]].iloc[-1]
     assert at_cal["predicted"] == pytest.approx(at_cal["actual"], rel=0.05)
+

@@ -1,0 +1,99 @@
+"""Figures of the CLV lesson. Each returns a matplotlib figure with a title and labelled axes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
+
+
+def _unit(time_unit: str) -> str:
+    return UNIT_NAMES[time_unit.upper()]
+
+
+def holdout_by_frequency(table: pd.DataFrame, holdout_length: float, time_unit: str = "W"):
+    """Mean actual against predicted holdout purchases per calibration-frequency bucket."""
+    fig, ax = plt.subplots()
+    pos = np.arange(len(table))
+    ax.plot(pos, table["actual"], marker="o", label="actual")
+    ax.plot(pos, table["predicted"], marker="s", linestyle="--", label="predicted (BG/NBD)")
+    ax.set_xticks(pos, table["frequency_cal"])
+    ax.set_xlabel("repeat purchases in the calibration period (count)")
+    ax.set_ylabel(f"mean purchases in the next {holdout_length:.0f} {_unit(time_unit)}")
+    ax.set_title("Holdout check: purchases by calibration frequency")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def cumulative_tracking(track: pd.DataFrame, time_unit: str = "W"):
+    """Cumulative repeat purchases of the cohort, actual against predicted, calibration end marked."""
+    fig, ax = plt.subplots()
+    ax.plot(track["date"], track["actual"], label="actual")
+    ax.plot(track["date"], track["predicted"], linestyle="--", label="predicted (BG/NBD)")
+    if track["holdout"].any():
+        cal_end = track.loc[~track["holdout"], "date"].max()
+        ax.axvline(cal_end, color="grey", linestyle=":", label="end of calibration")
+    ax.set_xlabel("date (end of each period)")
+    ax.set_ylabel("cumulative repeat purchases (count)")
+    ax.set_title(f"Cumulative repeat purchases, tracked per {_unit(time_unit)[:-1]}")
+    ax.legend()
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def spend_vs_frequency(summary: pd.DataFrame, currency: str = "",
+                       frequency_col: str = "frequency", monetary_col: str = "monetary_value"):
+    """Mean spend per repeat purchase against the number of repeat purchases (repeat buyers)."""
+    rep = summary[summary[frequency_col] > 0]
+    fig, ax = plt.subplots()
+    jitter = np.random.default_rng(0).uniform(-0.2, 0.2, len(rep))  # overlapping integer counts
+    ax.scatter(rep[frequency_col] + jitter, rep[monetary_col], s=8, alpha=0.35)
+    med = rep.groupby(np.minimum(rep[frequency_col], 10))[monetary_col].median()
+    ax.plot(med.index, med.to_numpy(), color="C3", marker="o", label="median (10 = 10 or more)")
+    ax.set_yscale("log")
+    ax.set_xlabel("repeat purchases (count)")
+    ax.set_ylabel(f"mean spend per repeat purchase ({currency or 'currency'}, log scale)")
+    ax.set_title("Is spend independent of purchase frequency?")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def value_concentration(clv, currency: str = ""):
+    """Share of total CLV against share of customers, customers ranked from most valuable."""
+    v = np.sort(np.asarray(clv, dtype=float))[::-1]
+    share_customers = np.arange(1, len(v) + 1) / len(v)
+    share_value = np.cumsum(v) / v.sum()
+    top = share_value[max(0, int(round(0.1 * len(v))) - 1)]
+    fig, ax = plt.subplots()
+    ax.plot(100 * share_customers, 100 * share_value, label="customers ranked by CLV")
+    ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label="every customer worth the same")
+    ax.axvline(10, color="C3", linestyle="--", alpha=0.6)
+    ax.annotate(f"top 10% hold {top:.0%}", (10, 100 * top), xytext=(18, 100 * top - 12),
+                arrowprops={"arrowstyle": "->"})
+    ax.set_xlabel("share of customers (%), most valuable first")
+    ax.set_ylabel(f"share of total CLV (%{', ' + currency if currency else ''})")
+    ax.set_title("How concentrated is customer value?")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def p_alive_by_recency(bgf, T: float, frequencies=(1, 2, 5, 10), time_unit: str = "W"):
+    """P(alive) against the time of the last purchase for customers observed for ``T``."""
+    fig, ax = plt.subplots()
+    t_x = np.linspace(0, T, 200)
+    for x in frequencies:
+        ax.plot(t_x, bgf.predict_p_alive(np.full_like(t_x, x), t_x, np.full_like(t_x, T)),
+                label=f"{x} repeat purchase{'s' if x > 1 else ''}")
+    ax.set_xlabel(f"time of the last purchase since the first ({_unit(time_unit)}; observed for {T:.0f})")
+    ax.set_ylabel("P(alive)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Probability a customer is still active, by recency and frequency")
+    ax.legend()
+    fig.tight_layout()
+    return fig
