@@ -16,6 +16,7 @@ driver (listwise deletion, with a warning that says how many rows were dropped).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from .data import (DataError, DataWarning, load_survey, read_table, require_columns,
-                   require_not_empty, require_range, to_numeric)
+                   require_not_empty, require_range, require_unique, to_numeric)
 from .drivers import DriverModel, OrdinalDriverModel, rank_agreement
 
 __all__ = [
@@ -108,8 +109,6 @@ def count_customers(customers_path, default: int) -> int:
 
 
 def _attach_segment(df, segment_col, customers_path, *, table, source) -> pd.DataFrame:
-    import warnings
-
     if segment_col not in df.columns:
         if not customers_path:
             raise DataError(f"segment column '{segment_col}' is not in the survey and no customers "
@@ -119,7 +118,8 @@ def _attach_segment(df, segment_col, customers_path, *, table, source) -> pd.Dat
         customers = read_table(customers_path, "customers")
         require_columns(customers, ["customer_id", segment_col], table="customers",
                         source=customers.attrs["source"])
-        seg = customers.drop_duplicates("customer_id").set_index("customer_id")[segment_col]
+        require_unique(customers, "customer_id", table="customers", source=customers.attrs["source"])
+        seg = customers.set_index(customers["customer_id"].str.strip())[segment_col]
         df = df.copy()
         df[segment_col] = df["customer_id"].astype(str).map(seg)
     df[segment_col] = df[segment_col].astype("string").str.strip()
@@ -184,8 +184,8 @@ def nps_summary(scores, *, confidence: float = 0.95) -> pd.Series:
     s = pd.Series(scores, dtype=float).dropna()
     n = len(s)
     if n == 0:
-        return pd.Series({k: np.nan for k in ["n", "promoters", "passives", "detractors", "nps",
-                                               "nps_se", "nps_ci_lower", "nps_ci_upper"]})
+        return pd.Series({"n": 0} | {k: np.nan for k in ["promoters", "passives", "detractors", "nps",
+                                                          "nps_se", "nps_ci_lower", "nps_ci_upper"]})
     p_pro = float((s >= 9).mean())
     p_det = float((s <= 6).mean())
     nps = p_pro - p_det
@@ -358,7 +358,7 @@ def word_of_mouth(df: pd.DataFrame, nps_col: str, segment_col: str | None = None
     NPS and its interval and a Wilson interval for the promoter share."""
     def one(part):
         row = nps_summary(part[nps_col], confidence=confidence)
-        n = int(row["n"]) if pd.notna(row["n"]) else 0
+        n = int(row["n"])
         lo, hi = _wilson(row["promoters"] * n, n, confidence)
         return pd.concat([row, pd.Series({"promoters_ci_lower": lo, "promoters_ci_upper": hi})])
 

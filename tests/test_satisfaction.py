@@ -101,6 +101,13 @@ def test_headline_metrics_by_segment_use_available_answers():
     assert h.loc["a", "nps"] == pytest.approx(100.0)
 
 
+def test_a_segment_without_nps_answers_gets_no_score_rather_than_an_error():
+    df = pd.DataFrame({"nps": [10, 9, 3, np.nan, np.nan], "seg": ["a", "a", "a", "b", "b"]})
+    wom = sat.word_of_mouth(df, "nps", "seg")
+    assert wom.loc["b", "n"] == 0 and np.isnan(wom.loc["b", "nps"])
+    assert wom.loc["All", "nps"] == pytest.approx(100 * (2 - 1) / 3)
+
+
 # --- satisfaction index ---------------------------------------------------------------------
 
 def test_index_uses_normalised_weights_and_shows_the_literature_error():
@@ -286,3 +293,14 @@ def test_notebook_on_the_amusement_park_survey(reference_data, tmp_path):
                                [0.4256, 0.1861, 0.3842, 0.6205], atol=5e-5)
     assert not (tmp_path / "word_of_mouth.csv").exists()
     assert not (tmp_path / "ordinal_check.csv").exists()
+
+
+def test_segment_from_customers_marks_unmatched_respondents(tmp_path):
+    (tmp_path / "survey.csv").write_text(
+        "respondent_id,customer_id,overall,a\nR1,C1,4,5\nR2,C2,3,3\nR3,C9,5,4\n")
+    (tmp_path / "customers.csv").write_text("customer_id,signup_date,plan\nC1,2024-01-01,basic\n"
+                                            "C2,2024-02-01,premium\n")
+    with pytest.warns(DataWarning, match="1 respondent.*'plan'.*'\\(unknown\\)'"):
+        df = sat.load_ratings(tmp_path / "survey.csv", "overall", ["a"], segment_col="plan",
+                              customers_path=tmp_path / "customers.csv")
+    assert df["plan"].tolist() == ["basic", "premium", "(unknown)"]
