@@ -386,12 +386,12 @@ def load_survey(path, *, columns: Mapping[str, str] | None = None, ratings: Sequ
             require_rows(df, after_end(df["date"], end),
                          f"responses dated after the observation end {end.date()}", table=table,
                          column="date", source=source, show=["respondent_id", "date"])
-    checks = [("overall", overall_scale)] + [(c, rating_scale) for c in ratings]
+    checks = [("overall", overall_scale, "scores")] + [(c, rating_scale, "ratings") for c in ratings]
     if nps:
-        checks.append(("nps", (0, 10)))
-    for col, (lo, hi) in checks:
+        checks.append(("nps", (0, 10), "likelihood-to-recommend answers"))
+    for col, (lo, hi), what in checks:
         df[col] = to_numeric(df, col, table=table, source=source)
-        require_range(df, df[col], lo, hi, table=table, column=col, source=source, what="ratings")
+        require_range(df, df[col], lo, hi, table=table, column=col, source=source, what=what)
     df.attrs["source"] = source
     return df
 

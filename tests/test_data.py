@@ -97,8 +97,10 @@ def test_churn_before_signup(tmp_path):
 def test_ratings_outside_their_scale(tmp_path):
     path = write(tmp_path, "s.csv", {"respondent_id": ["1", "2", "3"], "overall": ["4", "6", "5"],
                                      "nps": ["9", "10", "11"], "support": ["1", "2", "3"]})
-    with pytest.raises(DataError, match=r"column 'overall': 1 row \(row 2 \(overall=6.0\)\): ratings outside the scale \[1, 5\]"):
+    with pytest.raises(DataError, match=r"column 'overall': 1 row \(row 2 \(overall=6.0\)\): scores outside the scale \[1, 5\]"):
         load_survey(path, ratings=["support"])
+    with pytest.raises(DataError, match=r"column 'support': 1 row .*ratings outside the scale \[1, 2\]"):
+        load_survey(path, ratings=["support"], rating_scale=(1, 2), overall_scale=(1, 10), nps=False)
     with pytest.raises(DataError, match=r"column 'nps': 1 row .*outside the scale \[0, 10\]"):
         load_survey(path, ratings=["support"], overall_scale=(1, 10))
 
