@@ -16,7 +16,8 @@ import pandas as pd
 from .data import DataError
 from .rfm_summary import rfm_summary
 
-__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "RF_GRID", "SEGMENT_ACTIONS", "score"]
+__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "rfm_segment_summary", "RF_GRID",
+           "SEGMENT_ACTIONS", "score"]
 
 #: The R x F score grid read as named segments: ``(name, recency scores, frequency scores)``.
 #: This is the widely used 10-cell-group map of open-source RFM analyses (its regular-expression
@@ -140,3 +141,18 @@ def rfm_segments(scores: pd.DataFrame) -> pd.Series:
     names[(names == "Hibernating") & (m <= 2)] = "Lost"
     assert (names != "").all(), "the R x F grid must cover every cell"
     return pd.Series(names, index=scores.index, name="rfm_segment")
+
+
+def rfm_segment_summary(scores: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """Per named segment: customers, share, mean recency, frequency and spend, usual action.
+
+    Rows follow the order of :data:`RF_GRID` (best customers first), "Lost" last.
+    """
+    df = scores.assign(rfm_segment=names)
+    order = [n for n, _, _ in RF_GRID] + ["Lost"]
+    out = df.groupby("rfm_segment").agg(n=("R", "size"), recency=("recency", "mean"),
+                                        frequency=("frequency", "mean"),
+                                        monetary=("monetary", "mean"))
+    out.insert(1, "share", out["n"] / len(df))
+    out["action"] = [SEGMENT_ACTIONS[n] for n in out.index]
+    return out.reindex([n for n in order if n in out.index])

@@ -31,6 +31,8 @@ __all__ = [
     "plot_distributions",
     "plot_correlations",
     "plot_crosstab",
+    "plot_rfm_segments",
+    "describe_preparation",
 ]
 
 #: Short words for the kit's canonical features, used in segment names.
@@ -54,7 +56,7 @@ def _label(feature: str, labels: Mapping[str, str] | None) -> str:
     return labels.get(feature, feature.replace("_", " "))
 
 
-def name_segments(z: pd.DataFrame, *, threshold: float = 0.5, max_terms: int = 2,
+def name_segments(z: pd.DataFrame, *, threshold: float = 0.3, max_terms: int = 2,
                   labels: Mapping[str, str] | None = None) -> pd.Series:
     """A short descriptive name per segment from its standardized mean deviations.
 
@@ -64,8 +66,8 @@ def name_segments(z: pd.DataFrame, *, threshold: float = 0.5, max_terms: int = 2
         Rows: segments; columns: features; values: segment mean minus overall mean, in
         standard deviations.
     threshold : float
-        A feature enters a name when ``|z| >= threshold`` (half a standard deviation: a
-        difference a marketer can see in the data).
+        A feature enters a name when ``|z| >= threshold`` (0.3 standard deviations: between
+        Cohen's "small" 0.2 and "medium" 0.5, a difference a marketer can see in the data).
     max_terms : int
         At most this many features per name, largest ``|z|`` first (ties: column order).
 
@@ -132,8 +134,8 @@ def profile_segments(features: pd.DataFrame, labels, z=None, *, churned: pd.Seri
     Returns
     -------
     DataFrame with ``segment``, ``segment_name``, ``n``, ``share``, ``<feature>`` (mean),
-    ``<feature>_z`` (standardized mean deviation), and ``churn_rate``, ``satisfaction``,
-    ``n_surveyed`` when given.
+    ``<feature>_median``, ``<feature>_z`` (standardized mean deviation), and ``churn_rate``,
+    ``satisfaction``, ``n_surveyed`` when given.
     """
     labels = pd.Series(np.asarray(labels), index=features.index, name="segment")
     if z is None:
@@ -143,6 +145,7 @@ def profile_segments(features: pd.DataFrame, labels, z=None, *, churned: pd.Seri
         zf = pd.DataFrame(np.asarray(z), index=features.index, columns=features.columns)
     zf = zf - zf.mean()
     means = features.groupby(labels).mean()
+    medians = features.groupby(labels).median()
     zmeans = zf.groupby(labels).mean()
     sizes = labels.value_counts().reindex(means.index)
     if names is None:
@@ -152,9 +155,13 @@ def profile_segments(features: pd.DataFrame, labels, z=None, *, churned: pd.Seri
     for col in features.columns:
         prof[col] = means[col].to_numpy()
     for col in features.columns:
+        prof[f"{col}_median"] = medians[col].to_numpy()
+    for col in features.columns:
         prof[f"{col}_z"] = zmeans[col].to_numpy()
     overall = {"segment": "all", "segment_name": "All customers", "n": len(labels), "share": 1.0,
-               **features.mean().to_dict(), **{f"{c}_z": 0.0 for c in features.columns}}
+               **features.mean().to_dict(),
+               **{f"{c}_median": v for c, v in features.median().items()},
+               **{f"{c}_z": 0.0 for c in features.columns}}
     if churned is not None:
         ch = churned.reindex(features.index)
         prof["churn_rate"] = ch.groupby(labels).mean().reindex(means.index).to_numpy()
@@ -178,7 +185,7 @@ def segment_table(ids: pd.Index, labels, profiles: pd.DataFrame) -> pd.DataFrame
 
 
 def describe_segments(profiles: pd.DataFrame, features: Sequence[str], *, top: int = 3,
-                      threshold: float = 0.25) -> str:
+                      threshold: float = 0.3) -> str:
     """Plain-language paragraph per segment: size, what stands out, churn and satisfaction."""
     overall = profiles.loc[profiles["segment"] == "all"].iloc[0]
     lines = []
@@ -189,8 +196,10 @@ def describe_segments(profiles: pd.DataFrame, features: Sequence[str], *, top: i
             zval = row[f"{f}_z"]
             if abs(zval) < threshold:
                 continue
+            # medians, not means: a few heavy users move the mean of a skewed feature
             parts.append(f"{f.replace('_', ' ')} {'above' if zval > 0 else 'below'} average "
-                         f"({row[f]:,.1f} vs {overall[f]:,.1f}; {abs(zval):.1f} SD)")
+                         f"(median {row[f + '_median']:,.1f} vs {overall[f + '_median']:,.1f}; "
+                         f"{abs(zval):.1f} SD)")
         text = (f"Segment {row['segment']} \"{row['segment_name']}\": {int(row['n']):,} customers "
                 f"({row['share']:.0%}). ")
         text += ("Stands out by " + "; ".join(parts) + ".") if parts else "Close to the average on every feature."
@@ -362,3 +371,35 @@ def plot_crosstab(tab: pd.DataFrame, *, title: str, xlabel: str):
     ax.legend(title=tab.columns.name, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def plot_rfm_segments(summary: pd.DataFrame):
+    """Customers per named RFM segment."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(summary) + 1.8))
+    ax.barh(summary.index[::-1], summary["n"].to_numpy()[::-1])
+    for y, (n, share) in enumerate(zip(summary["n"].to_numpy()[::-1], summary["share"].to_numpy()[::-1])):
+        ax.text(n, y, f" {share:.0%}", va="center", fontsize=9)
+    ax.set_xlabel("customers")
+    ax.set_ylabel("RFM segment")
+    ax.set_title("Named RFM segments (R x F score grid)")
+    fig.tight_layout()
+    return fig
+
+
+def describe_preparation(preparation: pd.DataFrame, scaled: bool = True) -> str:
+    """Which features were logged and why, and how they were scaled, in one paragraph."""
+    logged = preparation.loc[preparation["log1p"]]
+    kept = preparation.loc[~preparation["log1p"]]
+    parts = []
+    if len(logged):
+        parts.append("Log-transformed (right-skewed, non-negative): " + ", ".join(
+            f"{f} (skew {r['skew']:.1f} -> {r['skew_after']:.1f})" for f, r in logged.iterrows()) + ".")
+    if len(kept):
+        parts.append("Kept as they are: " + ", ".join(
+            f"{f} (skew {r['skew']:.1f})" for f, r in kept.iterrows()) + ".")
+    if scaled:
+        parts.append("Then every feature was standardized to mean 0 and standard deviation 1, so "
+                     "a one-SD difference counts the same for each, whatever its unit.")
+    return " ".join(parts)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 
 from .config import resolve_path
 from .data import (DataError, DataWarning, describe_rows, read_table, require_columns,
@@ -50,6 +52,8 @@ __all__ = [
     "dbscan_eps",
     "load_truth_segments",
     "truth_ari",
+    "load_inputs",
+    "describe_selection",
 ]
 
 METHODS = ("kmeans", "gmm", "ward", "dbscan")
@@ -65,6 +69,15 @@ WARD_MAX_ROWS = 5_000
 #: DBSCAN's neighbourhood queries grow fast with n: fit on a sample, assign the rest to the
 #: nearest core point within eps.
 DBSCAN_MAX_ROWS = 10_000
+
+
+#: Below this many rows the numerical libraries run single-threaded: on a busy machine their
+#: OpenMP threads spin-wait for each other and small fits become many times slower.
+SINGLE_THREAD_ROWS = 100_000
+
+
+def _threads(n_rows: int):
+    return threadpool_limits(1) if n_rows < SINGLE_THREAD_ROWS else nullcontext()
 
 
 # --------------------------------------------------------------------------- input checks
@@ -429,6 +442,10 @@ class Segmenter(ClusterMixin, BaseEstimator):
             One row per customer, one numeric column per feature (an array works too).
         y : ignored
         """
+        with _threads(len(X)):
+            return self._fit(X)
+
+    def _fit(self, X):
         X = check_features(X, k=self.k if self.method != "dbscan" else None)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
@@ -536,6 +553,18 @@ def select_k(Z: np.ndarray, k_values: Sequence[int], *, method: str = "kmeans",
         raise ValueError("DBSCAN chooses its own number of segments; select_k does not apply")
     rng = np.random.default_rng(seed)
     Zs = Z[_sample_index(len(Z), selection_size, rng)]
+    with _threads(len(Zs)):
+        table = _score_ks(Zs, k_values, method, sample_size, n_init, seed)
+    if criterion == "bic":
+        best = table["bic"].idxmin()
+    else:
+        # Ties to three decimals go to the smaller k: idxmax returns the first maximum.
+        best = table[criterion].round(3).idxmax()
+    table["chosen"] = table.index == best
+    return table
+
+
+def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
     rows = []
     probe = Segmenter(method=method, n_init=n_init, seed=seed)
     for k in k_values:
@@ -552,14 +581,7 @@ def select_k(Z: np.ndarray, k_values: Sequence[int], *, method: str = "kmeans",
             "bic": float(gmm.bic(Zs)),
             "inertia": float(inertia),
         })
-    table = pd.DataFrame(rows)
-    if criterion == "bic":
-        best = table["bic"].idxmin()
-    else:
-        # Ties to three decimals go to the smaller k: idxmax returns the first maximum.
-        best = table[criterion].round(3).idxmax()
-    table["chosen"] = table.index == best
-    return table
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- stability
@@ -722,3 +744,73 @@ def truth_ari(labels: pd.Series, truth: pd.Series | None) -> float | None:
     if both.empty:
         return None
     return float(adjusted_rand_score(both["truth"], both["found"]))
+
+
+# --------------------------------------------------------------------------- notebook inputs
+
+
+def load_inputs(data_path, transactions_path, features: Sequence[str], *, observation_end=None,
+                id_column: str = "customer_id") -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The clustering features and the RFM table, from whichever tables are given.
+
+    Features found in the per-customer table ``data_path`` are read from it; the others must
+    be RFM columns (``recency``, ``frequency``, ``monetary``, ``avg_spend``, ``tenure``) built
+    from ``transactions_path``. With ``data_path`` empty, every feature comes from RFM.
+
+    Returns
+    -------
+    (features, rfm) : DataFrame indexed by customer id, and the RFM table (None without
+    transactions).
+    """
+    from .data import load_transactions
+    from .rfm import rfm_table
+
+    features = list(features)
+    rfm = None
+    if transactions_path not in (None, ""):
+        tx = load_transactions(transactions_path, observation_end=observation_end or None)
+        rfm = rfm_table(tx, observation_end=observation_end or None)
+    if data_path in (None, ""):
+        if rfm is None:
+            raise DataError("give data_path (a per-customer table) or transactions_path (RFM is "
+                            "built from it); both are empty")
+        require_columns(rfm, features, table="rfm (built from transactions)")
+        X = rfm[features]
+        X.attrs.update(table="rfm (built from transactions)")
+        return check_features(X), rfm
+    raw = read_table(data_path, TABLE)
+    own = [f for f in features if f in raw.columns]
+    from_rfm = [f for f in features if f not in raw.columns]
+    if from_rfm and (rfm is None or any(f not in rfm.columns for f in from_rfm)):
+        require_columns(raw, features, table=TABLE, source=raw.attrs.get("source"))
+    X = load_features(data_path, own, id_column=id_column) if own else None
+    if from_rfm:
+        extra = rfm[from_rfm].reindex(X.index if X is not None else rfm.index)
+        X = extra if X is None else X.join(extra)
+    return check_features(X[features], table=TABLE, source=raw.attrs.get("source")), rfm
+
+
+def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -> str:
+    """One paragraph on how k was chosen and whether the other criteria agree."""
+    chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
+    best = {
+        "silhouette": int(selection.loc[selection["silhouette"].idxmax(), "k"]),
+        "calinski_harabasz": int(selection.loc[selection["calinski_harabasz"].idxmax(), "k"]),
+        "bic": int(selection.loc[selection["bic"].idxmin(), "k"]),
+    }
+    row = selection.loc[selection["chosen"]].iloc[0]
+    label = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz index",
+             "bic": "mixture BIC"}
+    text = (f"k = {chosen} segments, chosen by the {label[criterion]} over k = "
+            f"{int(selection['k'].min())}..{int(selection['k'].max())} (mean silhouette "
+            f"{row['silhouette']:.2f}). ")
+    agree = [label[c] for c, v in best.items() if v == chosen and c != criterion]
+    differ = [f"the {label[c]} prefers k = {v}" for c, v in best.items() if v != chosen and c != criterion]
+    if agree:
+        text += f"The {' and the '.join(agree)} agree{'s' if len(agree) == 1 else ''}. "
+    if differ:
+        text += "; ".join(differ)[0].upper() + "; ".join(differ)[1:] + "."
+        if best["bic"] != chosen and best["bic"] == int(selection["k"].max()):
+            text += (" A BIC still falling at the largest k usually means the mixture is fitting "
+                     "fine detail (such as whole-number features), not more customer groups.")
+    return text

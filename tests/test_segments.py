@@ -353,11 +353,11 @@ def test_check_features_accepts_arrays():
 
 
 def test_names_follow_the_largest_deviations():
-    z = pd.DataFrame({"usage_hours": [1.5, -0.2, 0.1], "monthly_fee": [-0.8, 0.1, 0.3],
+    z = pd.DataFrame({"usage_hours": [1.5, -0.2, 0.1], "monthly_fee": [-0.8, 0.1, 0.25],
                       "age": [0.2, 0.1, 0.05]}, index=pd.Index([0, 1, 2], name="segment"))
     names = name_segments(z)
     assert names[0] == "High usage / low fee"
-    # nothing past half a standard deviation: "Average profile", numbered when two share it
+    # nothing past 0.3 standard deviations: "Average profile", numbered when two share it
     assert names[1] == "Average profile (1)" and names[2] == "Average profile (2)"
     z.loc[2, "age"] = -0.6
     assert name_segments(z)[2] == "Low age" and name_segments(z)[1] == "Average profile"
@@ -436,6 +436,9 @@ def test_notebook_builds_segments_from_transactions_alone(tmp_path):
                            transactions_path=str(data / "transactions.csv"), customers_path="",
                            survey_path="", features=["recency", "frequency", "monetary"],
                            k=3, n_boot=3, seed=1)
-    assert metrics["k"] == 3 and metrics["truth_ari"] is None
+    assert metrics["k"] == 3
+    # purchases are generated independently of the latent segments, so RFM clusters cannot
+    # find them: the notebook's truth check must say so (ARI near 0)
+    assert abs(metrics["truth_ari"]) < 0.05
     segs = pd.read_csv(tmp_path / "out" / "segments.csv")
     assert len(segs) == 400
