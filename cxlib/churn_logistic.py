@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .churn import TABLE, CovariateEncoder, check_covariates
+from .churn_data import TABLE, CovariateEncoder, check_covariates
 from .data import DataError, require_columns
 
 __all__ = ["churn_probability", "horizon_labels", "HorizonLogistic", "compare_with_cox",

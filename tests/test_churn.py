@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -77,13 +76,36 @@ def test_cox_reproduces_r_coxph_on_rossi(rossi):
 
 
 def test_schoenfeld_tests_flag_age_and_wexp_on_rossi(rossi):
-    """Fox and Weisberg's cox.zph on this model flags age and wexp (p < 0.05) and no other
-    covariate; lifelines' rank-transform test agrees on which ones."""
+    """Fox and Weisberg (appendix cited above) find non-proportional hazards for age and wexp
+    with cox.zph; the rank-transform test flags the same two and no other."""
     model = churn.CoxChurnModel().fit(rossi, ROSSI_COVARIATES)
     ph = model.check_proportional_hazards(rossi)
     assert set(ph.loc[~ph["proportional"], "covariate"]) == {"age", "wexp"}
     text = churn.describe_proportional_hazards(ph)
     assert "age" in text and "changes over time" in text
+
+
+def test_vectorised_schoenfeld_test_equals_lifelines():
+    """The O(n log n) Grambsch-Therneau test reproduces lifelines' proportional_hazard_test
+    (rank transform) on data without ties and on Rossi (many tied weeks, Efron means)."""
+    from lifelines.statistics import proportional_hazard_test
+
+    rng = np.random.default_rng(0)
+    n = 600
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 2, n), "c": rng.normal(size=n)})
+    T = rng.weibull(1.5, n) * np.exp(-0.5 * X["a"] - 0.3 * X["b"] * (1 + X["c"]))
+    C = rng.uniform(0, 2, n)
+    continuous = X.assign(t=np.minimum(T, C), e=(T <= C).astype(int))
+    cases = [(continuous, "t", "e", ["a", "b", "c"]),
+             (load_rossi(), "week", "arrest", ROSSI_COVARIATES)]
+    for raw, dur, ev, cov in cases:
+        data = churn.prepare_churn_data(raw, duration_col=dur, event_col=ev, covariates=cov)
+        model = churn.CoxChurnModel().fit(data, cov)
+        design = model._design(data).assign(_duration=data["duration"], _event=data["event"])
+        ref = proportional_hazard_test(model.lifelines_, design, time_transform="rank").summary
+        ours = model.check_proportional_hazards(data).set_index("covariate")
+        assert np.allclose(ours.loc[ref.index, "statistic"], ref["test_statistic"], rtol=1e-8)
+        assert np.allclose(ours.loc[ref.index, "p"], ref["p"], rtol=1e-8)
 
 
 def test_logrank_matches_a_hand_computed_statistic(rossi):
