@@ -64,6 +64,13 @@ __all__ = [
 # Kaplan-Meier and the log-rank test
 # --------------------------------------------------------------------------------------------
 
+def _group_labels(s: pd.Series) -> pd.Series:
+    """Group values as text; whole numbers stored as floats print as 0, 1 rather than 0.0, 1.0."""
+    if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.dropna(), 1) == 0):
+        s = s.astype("Int64")
+    return s.astype(str)
+
+
 def kaplan_meier(df: pd.DataFrame, group_col: str | None = None, *, duration_col: str = "duration",
                  event_col: str = "event", alpha: float = 0.05) -> dict:
     """Kaplan-Meier fits overall (key ``"all"``) or per group (sorted group labels).
@@ -74,7 +81,7 @@ def kaplan_meier(df: pd.DataFrame, group_col: str | None = None, *, duration_col
     from lifelines import KaplanMeierFitter
 
     groups = {"all": df} if group_col is None else {
-        str(k): g for k, g in df.groupby(df[group_col].astype(str), sort=True)}
+        k: g for k, g in df.groupby(_group_labels(df[group_col]), sort=True)}
     fits = {}
     for label, g in groups.items():
         fits[label] = KaplanMeierFitter(alpha=alpha, label=label).fit(
@@ -123,7 +130,7 @@ def logrank_test(df: pd.DataFrame, group_col: str, *, duration_col: str = "durat
     """
     from lifelines.statistics import multivariate_logrank_test
 
-    groups = df[group_col].astype(str)
+    groups = _group_labels(df[group_col])
     if groups.nunique() < 2:
         raise DataError(f"the log-rank test needs at least two groups; '{group_col}' has one",
                         table=TABLE, column=group_col, source=df.attrs.get("source"))

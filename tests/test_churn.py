@@ -144,6 +144,21 @@ def test_ipcw_brier_equals_plain_mse_when_nobody_is_censored_early():
     assert ibs["m"] == pytest.approx(np.trapezoid(plain, times) / (times[-1] - times[0]), abs=1e-12)
 
 
+def test_kaplan_meier_at_the_end_of_rossi_follow_up(rossi):
+    """Every Rossi release is followed for 52 weeks unless arrested, so nobody is censored before
+    week 52 and the Kaplan-Meier estimate there is the plain share never arrested: 1 - 114/432
+    (R: summary(survfit(Surv(week, arrest) ~ 1, data = Rossi), times = 52) gives 0.736).
+    By financial aid: 1 - 66/216 without and 1 - 48/216 with."""
+    fits = churn.kaplan_meier(rossi)
+    table = churn.survival_table(fits, [52])
+    assert table["survival"].iloc[0] == pytest.approx(1 - 114 / 432, abs=1e-12)
+    by_fin = churn.survival_table(churn.kaplan_meier(rossi, "fin"), [52]).set_index("group")
+    assert list(by_fin.index) == ["0", "1"]
+    assert by_fin.loc["0", "survival"] == pytest.approx(1 - 66 / 216, abs=1e-12)
+    assert by_fin.loc["1", "survival"] == pytest.approx(1 - 48 / 216, abs=1e-12)
+    assert table["at_risk"].iloc[0] == 432 - 114 + int(((rossi.duration == 52) & (rossi.event == 1)).sum())
+
+
 def test_predictions_agree_with_lifelines_at_event_times(rossi):
     model = churn.CoxChurnModel().fit(rossi, ROSSI_COVARIATES)
     times = model.baseline_cumulative_hazard_.index.to_numpy()[[3, 10, 20]]
@@ -445,6 +460,16 @@ def test_durations_from_dates():
     with pytest.raises(DataError, match="dates after the observation end"):
         churn.prepare_churn_data(raw, signup_col="signup", churn_col="churned_on",
                                  observation_end="2025-05-01")
+
+
+def test_parquet_input_with_a_column_mapping(tmp_path):
+    raw = _toy(50)
+    raw["churn"] = raw["churn"].astype(bool)  # a boolean flag as Parquet keeps it
+    raw.rename(columns={"tenure": "months_active"}).to_parquet(tmp_path / "c.parquet")
+    d = churn.load_churn_data(tmp_path / "c.parquet", columns={"tenure": "months_active"},
+                              duration_col="tenure", event_col="churn", covariates=["x", "grp"])
+    assert d["event"].tolist() == raw["churn"].astype(int).tolist()
+    assert d.attrs["source"].endswith("c.parquet") and d.attrs["categorical"] == ["grp"]
 
 
 def test_encoder_reference_is_first_sorted_level():
