@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
@@ -50,10 +50,12 @@ __all__ = [
     "bootstrap_stability",
     "compare_methods",
     "dbscan_eps",
+    "silhouette_mean",
     "load_truth_segments",
     "truth_ari",
     "load_inputs",
     "describe_selection",
+    "describe_methods",
 ]
 
 METHODS = ("kmeans", "gmm", "ward", "dbscan")
@@ -182,8 +184,47 @@ def _silhouette(Z: np.ndarray, labels: np.ndarray, sample_size: int, seed) -> fl
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(labels):
         return float("nan")
-    size = sample_size if len(labels) > sample_size else None
-    return float(silhouette_score(Z, labels, sample_size=size, random_state=seed))
+    if len(labels) > sample_size:
+        idx = np.random.default_rng(seed).choice(len(labels), size=sample_size, replace=False)
+        Z, labels = Z[idx], labels[idx]
+    return silhouette_mean(Z, labels)
+
+
+def silhouette_mean(Z: np.ndarray, labels, chunk_bytes: int = 64_000_000) -> float:
+    """Mean silhouette width (Rousseeuw 1987), computed in row blocks of bounded memory.
+
+    ``s(i) = (b(i) - a(i)) / max(a(i), b(i))`` with ``a(i)`` the mean distance to the other
+    members of its segment and ``b(i)`` the smallest mean distance to another segment; 0 for
+    a customer alone in its segment. Same value as ``sklearn.metrics.silhouette_score``, but
+    the per-segment sums are one matrix product per block instead of a loop over rows, which
+    makes it several times faster on 10,000-row samples.
+    """
+    Z = np.asarray(Z, dtype=float)
+    n = len(Z)
+    _, lab = np.unique(np.asarray(labels), return_inverse=True)
+    onehot = np.zeros((n, lab.max() + 1))
+    onehot[np.arange(n), lab] = 1.0
+    counts = onehot.sum(axis=0)
+    sq = np.einsum("ij,ij->i", Z, Z)
+    s = np.empty(n)
+    step = max(1, chunk_bytes // (8 * n))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        d = sq[start:stop, None] + sq[None, :] - 2.0 * (Z[start:stop] @ Z.T)
+        np.maximum(d, 0.0, out=d)
+        np.sqrt(d, out=d)
+        sums = d @ onehot
+        rows = np.arange(stop - start)
+        own = lab[start:stop]
+        own_n = counts[own]
+        a = sums[rows, own] / np.maximum(own_n - 1, 1)
+        means = sums / counts
+        means[rows, own] = np.inf
+        b = means.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.nan_to_num((b - a) / np.maximum(a, b))
+        s[start:stop] = np.where(own_n > 1, v, 0.0)
+    return float(s.mean())
 
 
 def _calinski(Z: np.ndarray, labels: np.ndarray) -> float:
@@ -705,7 +746,7 @@ def compare_methods(X, k: int, *, methods: Sequence[str] = METHODS, max_rows: in
             "method": m,
             "n_segments": seg.k_,
             "noise_share": float(np.mean(labels < 0)),
-            "silhouette": _silhouette(Z, labels, sample_size, seed),
+            "silhouette": seg.silhouette_,  # same rows, sample and seed
             "calinski_harabasz": _calinski(Z, labels),
             "ari_vs_reference": None if ref is None else adjusted_rand_score(ref, labels),
             "ari_vs_truth": None if truth_s is None else adjusted_rand_score(truth_s, labels),
@@ -814,3 +855,21 @@ def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -
             text += (" A BIC still falling at the largest k usually means the mixture is fitting "
                      "fine detail (such as whole-number features), not more customer groups.")
     return text
+
+
+def describe_methods(table: pd.DataFrame, reference: str = "kmeans") -> str:
+    """One sentence per method from a :func:`compare_methods` table."""
+    lines = [f"All methods saw the same {table.attrs.get('n_rows', 0):,} customers."]
+    for _, row in table.iterrows():
+        text = f"{row['method']}: {int(row['n_segments'])} segments"
+        if row["noise_share"] > 0:
+            text += f", {row['noise_share']:.0%} left as noise"
+        if row["method"] != reference and pd.notna(row["ari_vs_reference"]):
+            ari = row["ari_vs_reference"]
+            verdict = ("the same segments as" if ari >= 0.9 else "broadly like" if ari >= 0.6
+                       else "different segments from")
+            text += f"; {verdict} {reference} (ARI {ari:.2f})"
+        if pd.notna(row.get("ari_vs_truth")):
+            text += f"; ARI {row['ari_vs_truth']:.2f} against the known segments"
+        lines.append(text + ".")
+    return "\n".join(lines)

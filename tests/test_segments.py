@@ -20,7 +20,8 @@ from cxlib.rfm import RF_GRID, rfm_scores, rfm_segments, rfm_table, score
 from cxlib.segment_profiles import (describe_segments, name_segments, profile_segments,
                                     segment_crosstab, segment_table)
 from cxlib.segments import (Segmenter, bootstrap_stability, check_features, compare_methods,
-                            dbscan_eps, load_features, load_truth_segments, select_k, truth_ari)
+                            dbscan_eps, describe_methods, describe_selection, load_features,
+                            load_truth_segments, select_k, truth_ari)
 from cxlib.synth import make_world
 
 FEATURES = ["age", "monthly_fee", "usage_hours", "support_tickets"]
@@ -75,6 +76,9 @@ def test_silhouette_chooses_two_on_raw_iris(iris):
     sil = seg.selection_.set_index("k")["silhouette"]
     assert sil.to_numpy() == pytest.approx([0.681, 0.553, 0.498], abs=1e-3)
     assert seg.k_ == 2
+    text = describe_selection(seg.selection_)
+    assert text.startswith("k = 2 segments, chosen by the silhouette")
+    assert "Calinski-Harabasz index prefers k = 3" in text  # 561.6 at k = 3 beats 513.9 at k = 2
 
 
 def test_ward_on_iris_matches_r(iris):
@@ -86,6 +90,21 @@ def test_ward_on_iris_matches_r(iris):
     assert seg.segment_sizes_.tolist() == [64, 50, 36]
     # setosa (the first 50 flowers) is one whole segment
     assert len(np.unique(seg.labels_[:50])) == 1 and (seg.labels_ == seg.labels_[0]).sum() == 50
+
+
+def test_silhouette_matches_scikit_learn():
+    """Independently computed: the blocked silhouette equals sklearn.metrics.silhouette_score,
+    including a singleton segment (silhouette 0 by convention) and blocks of a few rows."""
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(400, 3))
+    labels = rng.integers(0, 4, 400)
+    Z[:, 0] += labels
+    labels[7] = 9  # a segment of one
+    expected = silhouette_score(Z, labels)
+    assert seg_mod.silhouette_mean(Z, labels) == pytest.approx(expected, rel=1e-9)
+    assert seg_mod.silhouette_mean(Z, labels, chunk_bytes=8 * 400 * 7) == pytest.approx(expected, rel=1e-9)
 
 
 def test_bic_matches_an_independent_likelihood(iris):
@@ -295,6 +314,8 @@ def test_compare_methods_table(world):
     # k-means and Ward find the latent segments; the full-covariance mixture and DBSCAN may not
     # (tickets are whole numbers; the segments touch), which is what the notebook discusses
     assert table.set_index("method").loc[["kmeans", "ward"], "ari_vs_truth"].min() > 0.8
+    text = describe_methods(table)
+    assert text.count("\n") == 4 and "known segments" in text
 
 
 # --------------------------------------------------------------------------- bad input
