@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import linalg, optimize, stats
 
 from .data import DataError, require_columns, require_not_empty, require_rows
 
@@ -40,9 +40,56 @@ def collapse(columns: dict[str, np.ndarray], weights: np.ndarray | None = None):
     return out, grouped.to_numpy(dtype=float)
 
 
+def mean_objective(nll_and_grad, n: float, penalizer: float = 0.0):
+    """The function the optimizers minimize: mean negative log-likelihood plus the L2 penalty
+    ``penalizer * sum(params ** 2)`` on the natural-scale parameters (as in ``lifetimes``)."""
+
+    def objective(theta):
+        f, g = nll_and_grad(theta)
+        p = np.exp(theta)
+        f = f / n + penalizer * np.sum(p ** 2)
+        g = g / n + penalizer * 2.0 * p ** 2
+        if not np.isfinite(f) or not np.all(np.isfinite(g)):
+            return np.inf, np.zeros_like(theta)
+        return f, g
+
+    return objective
+
+
+def newton_polish(objective, theta, hessian, tol: float, max_steps: int = 30):
+    """Newton steps with a fixed Hessian from a start close to the optimum.
+
+    With the Hessian of a subsample at its own optimum, each step costs one gradient of the full
+    data and the error shrinks by the (small) relative difference of the two Hessians, so a few
+    steps reach the tolerance. Returns None if the Hessian is not positive definite or a step
+    cannot decrease the objective; the caller then falls back to a quasi-Newton run.
+    """
+    try:
+        chol = linalg.cho_factor(hessian)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    f, g = objective(theta)
+    for _ in range(max_steps):
+        if not np.isfinite(f):
+            return None
+        if np.max(np.abs(g)) < tol:
+            return theta
+        step = linalg.cho_solve(chol, g)
+        for _halving in range(20):
+            f_new, g_new = objective(theta - step)
+            # Allow for rounding: near the optimum f changes by less than its last digits.
+            if np.isfinite(f_new) and f_new <= f + 1e-14 * abs(f):
+                break
+            step = step / 2
+        else:
+            return None
+        theta, f, g = theta - step, f_new, g_new
+    return theta if np.max(np.abs(g)) < tol else None
+
+
 def fit_log_params(nll_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray,
                    n: float, *, names: Sequence[str], model: str, penalizer: float = 0.0,
-                   max_iter: int = 1000, tol: float = 1e-9):
+                   max_iter: int = 1000, tol: float = 1e-9, warm_hessian: np.ndarray | None = None):
     """Minimize a total negative log-likelihood over log-parameters.
 
     Parameters
@@ -54,8 +101,10 @@ def fit_log_params(nll_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]
     n : float
         Number of customers; the objective is the mean so tolerances do not depend on size.
     penalizer : float
-        L2 penalty ``penalizer * sum(params ** 2)`` on the natural-scale parameters added to the
-        mean negative log-likelihood, as in the ``lifetimes`` package.
+        L2 penalty on the natural-scale parameters, see :func:`mean_objective`.
+    warm_hessian : array, optional
+        Hessian of the mean objective near ``x0`` (from a subsample fit): try
+        :func:`newton_polish` first and fall back to L-BFGS-B.
 
     Returns
     -------
@@ -65,28 +114,29 @@ def fit_log_params(nll_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]
         Total negative log-likelihood there (without the penalty).
     converged : bool
     """
-
-    def objective(theta):
-        f, g = nll_and_grad(theta)
-        p = np.exp(theta)
-        f = f / n + penalizer * np.sum(p ** 2)
-        g = g / n + penalizer * 2.0 * p ** 2
-        if not np.isfinite(f) or not np.all(np.isfinite(g)):
-            return np.inf, np.zeros_like(theta)
-        return f, g
-
+    objective = mean_objective(nll_and_grad, n, penalizer)
     remedy = (f"Try {model}(penalizer=0.001) (a small L2 penalty keeps the parameters finite), "
               "check the summary for customers with implausible values, or use more data")
-    try:
+    x0 = np.asarray(x0, dtype=float)
+    polished = None
+    if warm_hessian is not None:
         with np.errstate(all="ignore"):
-            res = optimize.minimize(objective, np.asarray(x0, dtype=float), jac=True, method="L-BFGS-B",
-                                    options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol,
-                                             "maxcor": 20})
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
-        warnings.warn(f"{model}: the likelihood maximization failed ({exc}). {remedy}.",
-                      ConvergenceWarning, stacklevel=3)
-        nan = np.full(len(x0), np.nan)
-        return nan, np.nan, False
+            polished = newton_polish(objective, x0, warm_hessian, tol)
+    if polished is not None:
+        f, g = objective(polished)
+        res = optimize.OptimizeResult(x=polished, fun=f, jac=g, success=True, nit=0,
+                                      message="Newton polish")
+    else:
+        try:
+            with np.errstate(all="ignore"):
+                res = optimize.minimize(objective, x0, jac=True, method="L-BFGS-B",
+                                        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol,
+                                                 "maxcor": 20})
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            warnings.warn(f"{model}: the likelihood maximization failed ({exc}). {remedy}.",
+                          ConvergenceWarning, stacklevel=3)
+            nan = np.full(len(x0), np.nan)
+            return nan, np.nan, False
 
     theta = res.x
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac is not None else np.inf
@@ -108,7 +158,7 @@ def fit_log_params(nll_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]
         warnings.warn(f"{model}: parameter estimates ran off to a boundary ({at}); the data carry "
                       f"little information about them. {fix}.", ConvergenceWarning, stacklevel=3)
         converged = False
-    nll, _ = nll_and_grad(theta)
+    nll = n * (res.fun - penalizer * np.sum(np.exp(theta) ** 2))
     return theta, float(nll), converged
 
 

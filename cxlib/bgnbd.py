@@ -8,16 +8,20 @@ observed since the first purchase).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from ._mle import collapse, fit_log_params, standard_errors, summary_columns
+from ._mle import fit_log_params, hessian_from_gradient, mean_objective, standard_errors, summary_columns
 from .data import DataError, require_rows
 
 __all__ = ["BetaGeoFitter", "bgnbd_log_likelihood"]
 
 PARAMS = ("r", "alpha", "a", "b")
+# Above this many distinct rows the fit starts from a subsample of this many customers.
+_SUBSAMPLE = 50_000
 
 
 def bgnbd_log_likelihood(params, x, t_x, T, weights=None, gradient: bool = False):
@@ -60,6 +64,81 @@ def bgnbd_log_likelihood(params, x, t_x, T, weights=None, gradient: bool = False
     d_b = dab + digamma(b + x) - digamma(b) - s / bx1
     grad = np.array([np.sum(w * d) for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
     return ll, grad
+
+
+def _dot(u, v) -> float:
+    # einsum's own loop, not BLAS: a multi-threaded BLAS dot on a busy machine is many times
+    # slower than one core, and these are the only long vectors of the fit.
+    return float(np.einsum("i,i->", u, v))
+
+
+class _CompactSummary:
+    """A customer summary reduced to what the likelihood needs.
+
+    Identical ``(x, t_x, T)`` rows collapse into one with a weight (exact), and every special
+    function is evaluated on the few distinct values of ``x``, ``t_x`` and ``T`` and gathered by
+    index, so one likelihood evaluation on a million customers costs a handful of array passes.
+    """
+
+    def __init__(self, x, t_x, T, w=None):
+        w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
+        xi, self.ux = pd.factorize(x)
+        ti, self.ut = pd.factorize(t_x)
+        Ti, self.uT = pd.factorize(T)
+        nt, nT = len(self.ut), len(self.uT)
+        k1, uk1 = pd.factorize(xi.astype(np.int64) * nt + ti)
+        codes, ukey = pd.factorize(k1.astype(np.int64) * nT + Ti)
+        weight = np.bincount(codes, weights=w)
+        pair = uk1[ukey // nT]
+        xi, ti, Ti = pair // nt, pair % nt, ukey % nT
+        self.n = float(w.sum())
+        self.n_rows = len(weight)
+        self.W_x = np.bincount(xi, weights=weight, minlength=len(self.ux))
+        zero = self.ux[xi] == 0
+        self.W0_T = np.bincount(Ti[zero], weights=weight[zero], minlength=nT)
+        rep = ~zero
+        self.xi, self.ti, self.Ti, self.w = xi[rep], ti[rep], Ti[rep], weight[rep]
+        self.x = self.ux[self.xi]
+        # Sums over repeat buyers grouped by T, for the terms that depend on T alone.
+        self.W_T = np.bincount(self.Ti, weights=self.w, minlength=nT)
+        self.WX_T = np.bincount(self.Ti, weights=self.w * self.x, minlength=nT)
+
+    def nll_and_grad(self, theta):
+        """Negative log-likelihood and its gradient in the log-parameters (same as
+        :func:`bgnbd_log_likelihood`, evaluated on the compact form)."""
+        r, alpha, a, b = np.exp(theta)
+        ux = self.ux
+        # Terms that depend on x only, weighted by the number of customers with that x.
+        A = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b)
+        ll = self.W_x @ A
+        dab = digamma(a + b) - digamma(a + b + ux)
+        g_r = self.W_x @ (digamma(r + ux) - digamma(r) + np.log(alpha))
+        g_alpha = self.n * r / alpha
+        g_a = self.W_x @ dab
+        g_b = self.W_x @ (dab + digamma(b + ux) - digamma(b))
+        LT, iT = np.log(alpha + self.uT), 1.0 / (alpha + self.uT)
+        # (alpha + T)^-(r+x) for everyone: one-time buyers and the "alive" term of repeat buyers.
+        W_T = self.W0_T + self.W_T
+        rW_T = r * W_T + self.WX_T
+        ll -= rW_T @ LT
+        g_r -= W_T @ LT
+        g_alpha -= rW_T @ iT
+        # Repeat buyers add log(1 + e^d), d the log-odds of "dropped out after the last purchase".
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_bx1 = np.where(ux > 0, 1.0 / (b + ux - 1.0), 1.0)
+        c_x = np.log(a) + np.log(inv_bx1)
+        Lt, it = np.log(alpha + self.ut), 1.0 / (alpha + self.ut)
+        rx = r + self.x
+        D = Lt[self.ti] - LT[self.Ti]
+        d = c_x[self.xi] - rx * D
+        ll += _dot(self.w, np.logaddexp(0.0, d))
+        ws = self.w * expit(d)
+        g_r -= _dot(ws, D)
+        g_alpha -= _dot(ws * rx, it[self.ti] - iT[self.Ti])
+        g_a += ws.sum() / a
+        g_b -= np.bincount(self.xi, weights=ws, minlength=len(ux)) @ inv_bx1
+        grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+        return -float(ll), -grad
 
 
 class BetaGeoFitter:
@@ -127,25 +206,40 @@ class BetaGeoFitter:
             raise DataError("no repeat buyers (every frequency is 0), so nothing identifies the purchase "
                             "rate or the dropout process; use a longer observation window",
                             table=tab, column=frequency_col, source=src)
-        data, w = collapse({"x": x, "t_x": t_x, "T": T}, v.get("w"))
-        n = float(w.sum())
+        data = _CompactSummary(x, t_x, T, v.get("w"))
+        n = data.n
+        nll_and_grad = data.nll_and_grad
 
-        def nll_and_grad(theta):
-            ll, g = bgnbd_log_likelihood(np.exp(theta), data["x"], data["t_x"], data["T"], w, gradient=True)
-            return -ll, -g
-
+        warm_hessian = None
         if initial_params is None:
             # A start on the data's time scale: alpha near the mean observation time.
             initial_params = [1.0, max(float(np.average(T, weights=v.get("w"))), 1e-3), 1.0, 1.0]
+            if data.n_rows > _SUBSAMPLE:
+                initial_params, warm_hessian = self._warm_start(x, t_x, T, v.get("w"), initial_params)
         theta, nll, ok = fit_log_params(nll_and_grad, np.log(initial_params), n, names=PARAMS,
                                         model="BetaGeoFitter", penalizer=self.penalizer,
-                                        max_iter=self.max_iter, tol=self.tol)
+                                        max_iter=self.max_iter, tol=self.tol, warm_hessian=warm_hessian)
         self.params_, self.standard_errors_, self.covariance_, self.summary_ = standard_errors(
             nll_and_grad, theta, PARAMS, "BetaGeoFitter", self.penalizer, n)
         self.log_likelihood_ = -nll
         self.n_customers_ = int(round(n))
         self.converged_ = ok
         return self
+
+    def _warm_start(self, x, t_x, T, w, initial_params):
+        """Fit a random subsample first; its optimum and Hessian make a few Newton steps on the
+        full data enough (large data sets only; the result is the full-data maximum)."""
+        idx = np.random.default_rng(0).choice(len(x), size=_SUBSAMPLE, replace=False)
+        sub = _CompactSummary(x[idx], t_x[idx], T[idx], None if w is None else w[idx])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theta, _, ok = fit_log_params(sub.nll_and_grad, np.log(initial_params), sub.n, names=PARAMS,
+                                          model="BetaGeoFitter", penalizer=self.penalizer,
+                                          max_iter=self.max_iter, tol=1e-8)
+        if not ok:
+            return initial_params, None
+        objective = mean_objective(sub.nll_and_grad, sub.n, self.penalizer)
+        return np.exp(theta), hessian_from_gradient(lambda t: objective(t)[1], theta)
 
     # --- predictions --------------------------------------------------------------------------
 
