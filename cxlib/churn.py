@@ -163,6 +163,10 @@ def score_active_customers(model: CoxChurnModel, df: pd.DataFrame, horizon: floa
 
     Columns: ``customer_id, tenure, survival_horizon, churn_probability, risk_tier,
     remaining_lifetime, window_end, capped`` (see :meth:`CoxChurnModel.predict_remaining`).
+
+    When the window is cut at the longest follow-up (``capped``) the probabilities cover a
+    shorter window than the horizon and would look safer than they are, so those customers get
+    the tier ``"beyond follow-up"`` instead of a risk tier.
     """
     active = df[df["event"] == 0]
     rem = model.predict_remaining(active, horizon)
@@ -170,7 +174,9 @@ def score_active_customers(model: CoxChurnModel, df: pd.DataFrame, horizon: floa
                         "tenure": active["duration"].to_numpy()})
     out["survival_horizon"] = rem["survival_horizon"].to_numpy()
     out["churn_probability"] = 1.0 - out["survival_horizon"]
-    out["risk_tier"] = risk_tiers(out["churn_probability"], cutoffs).to_numpy()
+    tier = risk_tiers(out["churn_probability"], cutoffs).astype(str).to_numpy(dtype=object)
+    tier[rem["capped"].to_numpy()] = "beyond follow-up"
+    out["risk_tier"] = tier
     out["remaining_lifetime"] = rem["remaining_lifetime"].to_numpy()
     out["window_end"] = rem["window_end"].to_numpy()
     out["capped"] = rem["capped"].to_numpy()
@@ -278,12 +284,15 @@ def describe_scores(scores: pd.DataFrame, horizon: float, time_unit: str,
     """Risk tiers of the active customers in words."""
     counts = scores["risk_tier"].astype(str).value_counts()
     parts = [f"{counts.get(t, 0)} {t}" for t in ("high", "medium", "low")]
-    capped = int(scores["capped"].sum())
+    full = scores[~scores["capped"]]
     text = (f"Of {len(scores)} active customers, {', '.join(parts)} risk (churn within the next "
-            f"{horizon:g} {time_unit}: high >= {cutoffs[1]:.0%}, low < {cutoffs[0]:.0%}). "
-            f"On average they are expected to stay {scores['remaining_lifetime'].mean():.1f} of "
-            f"the next {horizon:g} {time_unit}.")
+            f"{horizon:g} {time_unit}: high >= {cutoffs[1]:.0%}, low < {cutoffs[0]:.0%}).")
+    if len(full):
+        text += (f" On average they are expected to stay {full['remaining_lifetime'].mean():.1f} "
+                 f"of the next {horizon:g} {time_unit}.")
+    capped = len(scores) - len(full)
     if capped:
-        text += (f" For {capped} long-tenured customers the window is cut at the longest "
-                 "follow-up in the data, beyond which the model cannot see.")
+        text += (f" {capped} long-tenured customers are closer than {horizon:g} {time_unit} to "
+                 "the longest follow-up in the data, beyond which the model cannot see: their "
+                 "window is cut there and they get no risk tier ('beyond follow-up').")
     return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_retention", "plot_forest", "plot_calibration", "plot_brier"]
+__all__ = ["plot_retention", "plot_forest", "plot_schoenfeld", "plot_calibration", "plot_brier"]
 
 
 def plot_retention(fits: dict, time_unit: str, title: str = "Customer retention (Kaplan-Meier)",
@@ -86,5 +86,37 @@ def plot_brier(curve: pd.DataFrame, time_unit: str):
     ax.set_xlabel(f"Time since signup ({time_unit})")
     ax.set_ylabel("Brier score (lower is better)")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_schoenfeld(residuals: pd.DataFrame, covariate: str, coef: float, time_unit: str,
+                    bins: int = 15, max_points: int = 3000, seed: int = 0):
+    """Scaled Schoenfeld residuals of one covariate against churn time.
+
+    Points are :math:`\\hat\\beta + r^*_i` (from
+    :meth:`cxlib.cox.CoxChurnModel.scaled_schoenfeld_residuals`; at most ``max_points``, drawn at
+    random, are shown); the line joins their means in ``bins`` groups of churn times. A flat line
+    at the dashed model estimate supports proportional hazards; a trend means the log hazard
+    ratio changes with tenure.
+    """
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(seed)
+    shown = residuals if len(residuals) <= max_points else residuals.iloc[
+        np.sort(rng.choice(len(residuals), max_points, replace=False))]
+    groups = pd.qcut(residuals["rank"], q=min(bins, len(residuals)), labels=False)
+    binned = residuals.groupby(groups).agg(time=("time", "median"), value=(covariate, "mean"))
+    fig, ax = plt.subplots()
+    ax.scatter(shown["time"], shown[covariate], s=6, alpha=0.25, color="C0", label="churns")
+    ax.plot(binned["time"], binned["value"], color="C1", marker="o", label="mean per time bin")
+    ax.axhline(coef, color="grey", linestyle="--", linewidth=1, label="constant estimate")
+    lo, hi = np.quantile(residuals[covariate], [0.02, 0.98])
+    pad = 0.1 * (hi - lo)
+    ax.set_ylim(min(lo, binned["value"].min()) - pad, max(hi, binned["value"].max()) + pad)
+    ax.set_title(f"Is the effect of {covariate} constant over time?")
+    ax.set_xlabel(f"Time since signup at churn ({time_unit})")
+    ax.set_ylabel(f"Log hazard ratio of {covariate} at that time")
+    ax.legend(loc="best")
     fig.tight_layout()
     return fig

@@ -16,7 +16,7 @@ import pandas as pd
 from .churn_data import TABLE, CovariateEncoder, check_covariates
 from .data import DataError, require_columns, require_not_empty, require_rows
 
-__all__ = ["CoxChurnModel", "schoenfeld_test", "stratify_candidates", "stratified_alternative"]
+__all__ = ["CoxChurnModel", "scaled_schoenfeld", "schoenfeld_test", "stratify_candidates", "stratified_alternative"]
 
 
 def _step(times: np.ndarray, values: np.ndarray, at) -> np.ndarray:
@@ -249,38 +249,46 @@ class CoxChurnModel:
                          "proportional": ok, "advice": advice})
         return pd.DataFrame(rows)
 
+    def scaled_schoenfeld_residuals(self, df: pd.DataFrame, *, duration_col: str = "duration",
+                                    event_col: str = "event") -> pd.DataFrame:
+        """:math:`\\hat\\beta_k + r^*_{ik}` per churn: the effect each covariate "had" at that time.
+
+        Pass the data the model was fitted on; unstratified models only. Columns ``time``,
+        ``rank`` and one per design column.
+        """
+        if self.strata_:
+            raise NotImplementedError("scaled Schoenfeld residuals are computed for "
+                                      "unstratified models only")
+        X = self._design(df)[self.params_.index]
+        res = scaled_schoenfeld(X, df[duration_col], df[event_col], self.params_,
+                                self.lifelines_.variance_matrix_)
+        res[list(X.columns)] += self.params_.to_numpy()
+        return res
+
     def __repr__(self) -> str:
         fitted = f", n={self.n_}, events={self.events_}" if hasattr(self, "params_") else ""
         return f"CoxChurnModel(penalizer={self.penalizer}, strata={self.strata}{fitted})"
 
 
-def schoenfeld_test(X: pd.DataFrame, durations, events, params, variance) -> pd.DataFrame:
-    """Grambsch-Therneau test of proportional hazards with the rank time transform.
+def scaled_schoenfeld(X: pd.DataFrame, durations, events, params, variance) -> pd.DataFrame:
+    """Scaled Schoenfeld residuals, one row per churn in time order.
 
-    For each event *i* the Schoenfeld residual is :math:`r_i = x_i - \\bar x(t_i)`, the covariate
-    minus its risk-weighted mean over the customers still at risk (Efron's average over tied
-    churns). Scaled residuals :math:`r^*_i = D\\, r_i V` (``V`` the coefficients' covariance, ``D``
-    the number of events) estimate :math:`\\beta(t_i) - \\hat\\beta`; a trend in them against
-    :math:`g(t)`, the rank of the churn time, means the hazard ratio changes with time:
-
-    .. math:: T_k = \\frac{\\left(\\sum_i (g_i - \\bar g)\\, r^*_{ik}\\right)^2}
-              {D\\, V_{kk} \\sum_i (g_i - \\bar g)^2} \\sim \\chi^2_1.
-
-    All sums over risk sets are reverse cumulative sums over the sorted times, so the cost is one
-    sort plus O(n p).
+    For each churn *i* the Schoenfeld residual is :math:`r_i = x_i - \\bar x(t_i)`, the covariates
+    minus their risk-weighted mean over the customers still at risk (Efron's average over tied
+    churns). Scaled, :math:`r^*_i = D\\, V r_i` (``V`` the coefficients' covariance, ``D`` the
+    number of churns) estimates :math:`\\beta(t_i) - \\hat\\beta` (Grambsch and Therneau, 1994).
+    All risk-set sums are reverse cumulative sums over the sorted times: one sort plus O(n p).
 
     Returns
     -------
-    DataFrame ``covariate, statistic, p``.
+    DataFrame indexed like the churners' rows of ``X``, with ``time``, ``rank`` (of the churn
+    time among churns) and one column per covariate holding :math:`r^*_{ik}`; add :math:`\\hat\\beta_k` to read it as
+    :math:`\\beta_k(t_i)`, as R's ``residuals(fit, "scaledsch")`` does.
     """
-    from scipy.stats import chi2
-
-    names = list(X.columns)
     Xv = X.to_numpy(dtype=float)
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events).astype(bool)
     beta = np.asarray(params, dtype=float)
-    V = np.asarray(variance, dtype=float)
     order = np.argsort(t, kind="mergesort")
     Xv, t, e = Xv[order], t[order], e[order]
     Xv = Xv - Xv.mean(0)  # residuals are unchanged; keeps exp() away from overflow
@@ -308,12 +316,34 @@ def schoenfeld_test(X: pd.DataFrame, durations, events, params, variance) -> pd.
     mean_at = np.column_stack([np.bincount(g_ev, terms[:, k], n_groups) for k in range(d)])
     mean_at /= np.maximum(m, 1)[:, None]
     resid = Xv[rows] - mean_at[g_ev]
-    n_events = len(rows)
-    scaled = n_events * resid @ V
-    g = np.arange(1, n_events + 1, dtype=float)  # rank of the churn time among churns
-    gc = g - g.mean()
-    stat = (gc @ scaled) ** 2 / (n_events * np.diag(V) * (gc ** 2).sum())
-    return pd.DataFrame({"covariate": names, "statistic": stat, "p": chi2.sf(stat, 1)})
+    scaled = len(rows) * resid @ np.asarray(variance, dtype=float)
+    out = pd.DataFrame(scaled, columns=list(X.columns), index=X.index[order][rows])
+    out.insert(0, "rank", np.arange(1, len(rows) + 1, dtype=float))
+    out.insert(0, "time", t[rows])
+    return out
+
+
+def schoenfeld_test(X: pd.DataFrame, durations, events, params, variance) -> pd.DataFrame:
+    """Grambsch-Therneau test of proportional hazards with the rank time transform.
+
+    A trend of the scaled Schoenfeld residuals (:func:`scaled_schoenfeld`) against
+    :math:`g(t)`, the rank of the churn time, means the hazard ratio changes with time:
+
+    .. math:: T_k = \\frac{\\left(\\sum_i (g_i - \\bar g)\\, r^*_{ik}\\right)^2}
+              {D\\, V_{kk} \\sum_i (g_i - \\bar g)^2} \\sim \\chi^2_1.
+
+    Returns
+    -------
+    DataFrame ``covariate, statistic, p``.
+    """
+    from scipy.stats import chi2
+
+    res = scaled_schoenfeld(X, durations, events, params, variance)
+    scaled = res[list(X.columns)].to_numpy()
+    gc = res["rank"].to_numpy() - res["rank"].mean()
+    var = np.diag(np.asarray(variance, dtype=float))
+    stat = (gc @ scaled) ** 2 / (len(res) * var * (gc ** 2).sum())
+    return pd.DataFrame({"covariate": list(X.columns), "statistic": stat, "p": chi2.sf(stat, 1)})
 
 
 def stratify_candidates(ph_table: pd.DataFrame) -> list[str]:

@@ -106,6 +106,16 @@ def test_vectorised_schoenfeld_test_equals_lifelines():
         ours = model.check_proportional_hazards(data).set_index("covariate")
         assert np.allclose(ours.loc[ref.index, "statistic"], ref["test_statistic"], rtol=1e-8)
         assert np.allclose(ours.loc[ref.index, "p"], ref["p"], rtol=1e-8)
+    # the residuals themselves, on the data without ties (with ties lifelines' row order within a
+    # tied time is arbitrary, which moves single residuals but not the test)
+    data = churn.prepare_churn_data(continuous, duration_col="t", event_col="e",
+                                    covariates=["a", "b", "c"])
+    model = churn.CoxChurnModel().fit(data, ["a", "b", "c"])
+    design = model._design(data).assign(_duration=data["duration"], _event=data["event"])
+    ref = model.lifelines_.compute_residuals(design, kind="scaled_schoenfeld") + model.params_
+    resid = model.scaled_schoenfeld_residuals(data)
+    assert np.allclose(resid.loc[ref.index, ["a", "b", "c"]], ref, atol=1e-10)
+    assert resid["time"].is_monotonic_increasing
 
 
 def test_logrank_matches_a_hand_computed_statistic(rossi):
@@ -279,8 +289,11 @@ def test_active_customer_scores(synth):
     # longer remaining lifetime goes with higher survival (same window length when not capped)
     free = scores[~scores["capped"]]
     assert np.corrcoef(free["survival_horizon"], free["remaining_lifetime"])[0, 1] > 0.9
-    assert set(scores["risk_tier"].astype(str)) <= {"low", "medium", "high"}
+    assert set(scores["risk_tier"]) <= {"low", "medium", "high", "beyond follow-up"}
     assert (scores.loc[scores["risk_tier"] == "high", "churn_probability"] >= 0.5).all()
+    assert ((scores["risk_tier"] == "beyond follow-up") == scores["capped"]).all()
+    assert scores["capped"].any() and not scores["capped"].all()
+    assert "beyond follow-up" in churn.describe_scores(scores, 12, "months")
 
 
 def test_stratified_model_drops_the_stratum_from_coefficients(synth):
