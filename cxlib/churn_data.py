@@ -265,6 +265,11 @@ class CovariateEncoder:
             if col in self.categorical or not pd.api.types.is_numeric_dtype(s) \
                     or pd.api.types.is_bool_dtype(s):
                 self.levels_[col] = sorted(s.dropna().astype(str).unique())
+                if len(self.levels_[col]) < 2:
+                    only = repr(self.levels_[col][0]) if self.levels_[col] else "blank"
+                    raise DataError(f"covariate '{col}' is constant (every row is {only}); it "
+                                    "carries no information, remove it from covariates",
+                                    table=TABLE, column=col, source=df.attrs.get("source"))
             else:
                 self.numeric_.append(col)
         self.references_ = {col: levels[0] for col, levels in self.levels_.items() if levels}
@@ -320,6 +325,9 @@ def check_covariates(X: pd.DataFrame, event, *, table: str = TABLE, source=None,
                         table=table, source=source)
     for col in X.columns:
         x = X[col].to_numpy(dtype=float)
+        require_rows(X, ~np.isfinite(x), "blank or infinite covariate values; fill or drop these "
+                     "rows first (load_churn_data leaves them out with a warning)", table=table,
+                     column=col, source=source)
         if np.unique(x).size <= 1:
             raise DataError(f"covariate '{col}' is constant (every row is {x[0]:g}); it carries no "
                             "information, remove it from covariates", table=table, column=col,

@@ -412,6 +412,17 @@ def test_constant_covariate_is_named():
         churn.CoxChurnModel().fit(df, ["x", "const"])
 
 
+def test_single_level_category_and_blank_values_are_named():
+    df = _prepare(_toy(), covariates=["x", "grp"])
+    one = df.assign(grp="a")
+    with pytest.raises(DataError, match=r"column 'grp'.*'grp' is constant \(every row is 'a'\)"):
+        churn.CoxChurnModel().fit(one, ["x", "grp"])
+    holes = df.copy()
+    holes.loc[[1, 2], "x"] = np.nan  # a frame that did not come through load_churn_data
+    with pytest.raises(DataError, match=r"column 'x': 2 rows \(row 2.*blank or infinite"):
+        churn.CoxChurnModel().fit(holes, ["x", "grp"])
+
+
 def test_level_that_separates_churners_is_named():
     df = _toy()
     df.loc[df["grp"] == "c", "churn"] = 0
