@@ -254,15 +254,15 @@ def plot_k_selection(selection: pd.DataFrame):
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
-    specs = [("silhouette", "mean silhouette width (higher is better)"),
-             ("calinski_harabasz", "Calinski-Harabasz index (higher is better)"),
-             ("bic", "Gaussian mixture BIC (lower is better)")]
-    for ax, (col, ylabel) in zip(axes, specs):
+    specs = [("silhouette", "Silhouette", "mean silhouette width (higher is better)"),
+             ("calinski_harabasz", "Calinski-Harabasz", "Calinski-Harabasz index (higher is better)"),
+             ("bic", "Mixture BIC", "Gaussian mixture BIC (lower is better)")]
+    for ax, (col, title, ylabel) in zip(axes, specs):
         ax.plot(selection["k"], selection[col], marker="o")
         ax.axvline(chosen, color="grey", linestyle="--", label=f"chosen k = {chosen}")
         ax.set_xlabel("number of segments k")
         ax.set_ylabel(ylabel)
-        ax.set_title(col.replace("_", "-").capitalize())
+        ax.set_title(title)
     axes[0].legend()
     fig.suptitle("Choosing the number of segments")
     fig.tight_layout()
@@ -359,16 +359,18 @@ def plot_correlations(features: pd.DataFrame):
     return fig
 
 
-def plot_crosstab(tab: pd.DataFrame, *, title: str, xlabel: str):
-    """Stacked horizontal bars of a row-normalized cross-tab."""
+def plot_crosstab(tab: pd.DataFrame, *, title: str, xlabel: str, legend_title: str | None = None,
+                  colormap: str = "RdYlGn"):
+    """Stacked horizontal bars of a row-normalized cross-tab, first segment on top."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(tab) + 2))
-    tab.plot(kind="barh", stacked=True, ax=ax, colormap="RdYlGn")
+    tab.plot(kind="barh", stacked=True, ax=ax, colormap=colormap)
+    ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_ylabel("segment")
     ax.set_title(title)
-    ax.legend(title=tab.columns.name, bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.legend(title=legend_title, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 

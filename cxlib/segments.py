@@ -515,6 +515,14 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self._model = model
         self.labels_ = self._map(raw)
         self.k_ = len(found)
+        noise = float(np.mean(self.labels_ < 0))
+        if self.method == "dbscan" and (self.k_ < 2 or noise > 0.5):
+            warnings.warn(
+                f"DBSCAN found {self.k_} segment{'s' if self.k_ != 1 else ''} and left {noise:.0%} "
+                f"of the customers as noise (eps={self.eps_:.3g}, min_samples="
+                f"{self.min_samples or max(2 * Z.shape[1], 10)}): the customers form no dense, "
+                "separated groups at this radius; try k-means or another eps", DataWarning,
+                stacklevel=3)
         self.centers_z_ = np.vstack([Z[self.labels_ == j].mean(axis=0) for j in range(self.k_)]) \
             if self.k_ else np.empty((0, Z.shape[1]))
         filled = X.fillna(pd.Series(self._medians, index=X.columns))

@@ -280,6 +280,28 @@ def test_large_n_paths_sample_and_assign(monkeypatch):
         assert adjusted_rand_score(truth[found], seg.labels_[found]) > 0.95, method
 
 
+def test_dbscan_without_dense_groups_warns():
+    X, _ = blobs(n=200)
+    with pytest.warns(DataWarning, match=r"DBSCAN found 0 segments and left 100% .* as noise"):
+        seg = Segmenter(method="dbscan", eps=1e-6).fit(X)
+    assert seg.k_ == 0 and (seg.predict(X) == -1).all()
+
+
+def test_load_inputs_reads_features_and_builds_rfm(tmp_path):
+    world = make_world(n_customers=300, seed=4)
+    paths = world.write(tmp_path)
+    X, rfm = seg_mod.load_inputs(paths["customers"], paths["transactions"],
+                                 ["age", "usage_hours", "frequency"], observation_end="2025-12-31")
+    assert list(X.columns) == ["age", "usage_hours", "frequency"] and len(X) == 300
+    assert (X["frequency"] == rfm.loc[X.index, "frequency"]).all()
+    X2, _ = seg_mod.load_inputs("", paths["transactions"], ["recency", "monetary"])
+    assert X2.index.equals(rfm.index)
+    with pytest.raises(DataError, match="'frequency'"):
+        seg_mod.load_inputs(paths["customers"], "", ["age", "frequency"])
+    with pytest.raises(DataError, match="both are empty"):
+        seg_mod.load_inputs("", "", ["age"])
+
+
 def test_dbscan_eps_is_the_knee_of_the_k_distance_curve():
     """Independently computed: the knee is the sorted k-distance farthest below its chord."""
     X, _ = blobs(n=300, seed=2)
