@@ -16,7 +16,8 @@ import pandas as pd
 from .churn_data import TABLE, CovariateEncoder, check_covariates
 from .data import DataError, require_columns, require_not_empty, require_rows
 
-__all__ = ["CoxChurnModel", "scaled_schoenfeld", "schoenfeld_test", "stratify_candidates", "stratified_alternative"]
+__all__ = ["CoxChurnModel", "scaled_schoenfeld", "schoenfeld_test", "stratify_candidates",
+           "stratified_alternative"]
 
 
 def _step(times: np.ndarray, values: np.ndarray, at) -> np.ndarray:
@@ -96,15 +97,26 @@ class CoxChurnModel:
         X["_event"] = ev.astype(int)
         cph = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha,
                           strata=self.strata_ or None)
+        advice = ("usually a covariate nearly separates churners or two covariates are nearly "
+                  "collinear: try penalizer=0.1 or drop a covariate")
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", ConvergenceWarning)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 cph.fit(X, "_duration", "_event")
-        except (ConvergenceError, ConvergenceWarning, np.linalg.LinAlgError) as exc:
+        except (ConvergenceError, np.linalg.LinAlgError) as exc:
             raise DataError(f"the Cox model did not converge ({str(exc).splitlines()[0]}); "
-                            "usually a covariate nearly separates churners or two covariates are "
-                            "nearly collinear: try penalizer=0.1 or drop a covariate",
-                            table=TABLE, source=source) from exc
+                            f"{advice}", table=TABLE, source=source) from exc
+        for w in caught:
+            text = str(w.message).strip()
+            # a fit that stopped short or found no unique maximum is an error, not a footnote;
+            # lifelines' other convergence hints (e.g. a column correlated with duration) stay
+            # warnings
+            if issubclass(w.category, ConvergenceWarning) and any(
+                    key in text for key in ("failed to converge", "norm(delta) is still high",
+                                            "suspiciously close to 0")):
+                raise DataError(f"the Cox model did not converge ({text.splitlines()[0]}); "
+                                f"{advice}", table=TABLE, source=source)
+            warnings.warn(w.message, w.category, stacklevel=2)
         self.lifelines_ = cph
         self.params_ = cph.params_.copy()
         self.references_ = dict(self.encoder_.references_)

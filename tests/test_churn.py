@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -458,6 +459,30 @@ def test_convergence_failure_becomes_a_data_error(monkeypatch):
     monkeypatch.setattr(CoxPHFitter, "fit", fail)
     with pytest.raises(DataError, match=r"did not converge.*penalizer"):
         churn.CoxChurnModel().fit(_prepare(_toy()), ["x", "grp"])
+
+
+def test_non_convergence_warning_becomes_a_data_error_other_hints_stay_warnings(monkeypatch):
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceWarning
+
+    original = CoxPHFitter.fit
+
+    def fit_warning(text):
+        def fit(self, *args, **kwargs):
+            warnings.warn(text, ConvergenceWarning)
+            return original(self, *args, **kwargs)
+        return fit
+
+    data = _prepare(_toy())
+    monkeypatch.setattr(CoxPHFitter, "fit", fit_warning("Newton-Raphson failed to converge "
+                                                        "sufficiently."))
+    with pytest.raises(DataError, match=r"did not converge \(Newton-Raphson failed.*penalizer"):
+        churn.CoxChurnModel().fit(data, ["x", "grp"])
+    monkeypatch.setattr(CoxPHFitter, "fit", fit_warning("Column x has high sample correlation "
+                                                        "with the duration column."))
+    with pytest.warns(ConvergenceWarning, match="high sample correlation"):
+        model = churn.CoxChurnModel().fit(data, ["x", "grp"])
+    assert np.isfinite(model.params_).all()
 
 
 def test_unseen_level_at_prediction():
