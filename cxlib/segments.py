@@ -11,31 +11,29 @@ The :class:`Segmenter` is one pipeline a careful analyst would otherwise assembl
 
 When ``k`` is not given it is chosen over ``k_range`` by the average silhouette width
 (Rousseeuw 1987), with the Calinski-Harabasz index (1974) and the Gaussian mixture's BIC
-(Schwarz 1978) reported beside it. :func:`bootstrap_stability` refits on resamples and compares
-the labels with the adjusted Rand index (Hubert & Arabie 1985).
+(Schwarz 1978) reported beside it.
 
-Profiles, names and figures are in :mod:`cxlib.segment_profiles`; RFM is in :mod:`cxlib.rfm`.
+Whether the segments are real (bootstrap stability, agreement between methods, known segments)
+is in :mod:`cxlib.segment_validation`; profiles, names and figures in
+:mod:`cxlib.segment_profiles`; RFM in :mod:`cxlib.rfm`.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score
+from sklearn.metrics import calinski_harabasz_score
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-from .config import resolve_path
 from .data import (DataError, DataWarning, describe_rows, read_table, require_columns,
                    require_not_empty, require_rows, require_unique, to_numeric)
 
@@ -43,19 +41,13 @@ __all__ = [
     "METHODS",
     "CRITERIA",
     "Segmenter",
-    "StabilityResult",
     "load_features",
     "check_features",
     "select_k",
-    "bootstrap_stability",
-    "compare_methods",
     "dbscan_eps",
     "silhouette_mean",
-    "load_truth_segments",
-    "truth_ari",
     "load_inputs",
     "describe_selection",
-    "describe_methods",
 ]
 
 METHODS = ("kmeans", "gmm", "ward", "dbscan")
@@ -633,168 +625,6 @@ def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------- stability
-
-
-@dataclass
-class StabilityResult:
-    """Adjusted Rand index between the full-data segments and refits on bootstrap resamples."""
-
-    ari: np.ndarray
-    n_rows: int
-    level: float = 0.95
-
-    @property
-    def mean(self) -> float:
-        return float(np.mean(self.ari))
-
-    @property
-    def low(self) -> float:
-        return float(np.quantile(self.ari, (1 - self.level) / 2))
-
-    @property
-    def high(self) -> float:
-        return float(np.quantile(self.ari, 1 - (1 - self.level) / 2))
-
-    def table(self) -> pd.DataFrame:
-        """One row per resample: ``replicate``, ``ari``."""
-        return pd.DataFrame({"replicate": np.arange(len(self.ari)), "ari": self.ari})
-
-    def __str__(self) -> str:
-        verdict = ("stable" if self.mean >= 0.8 else "moderately stable" if self.mean >= 0.6
-                   else "unstable")
-        return (f"Bootstrap stability over {len(self.ari)} resamples of {self.n_rows:,} customers: "
-                f"mean adjusted Rand index {self.mean:.2f} ({self.level:.0%} of resamples between "
-                f"{self.low:.2f} and {self.high:.2f}); the segments are {verdict} "
-                "(1 = identical, 0 = no better than chance).")
-
-
-def bootstrap_stability(segmenter: Segmenter, X, *, n_boot: int = 20, max_rows: int = 10_000,
-                        seed=None, level: float = 0.95) -> StabilityResult:
-    """How reproducible are the segments? Refit on resamples and compare labels.
-
-    Each replicate draws ``min(n, max_rows)`` customers with replacement, refits a copy of the
-    fitted ``segmenter`` with its k fixed (the whole pipeline: log decision, scaling,
-    clustering) and computes the adjusted Rand index between the replicate's labels and the
-    full-data labels of the same customers (Hennig 2007 uses the Jaccard index in the same
-    scheme). Capping the resample size keeps the cost flat for millions of customers.
-    """
-    if not hasattr(segmenter, "labels_"):
-        raise ValueError("fit the segmenter before measuring its stability")
-    X = check_features(X, list(segmenter.feature_names_in_))
-    full = segmenter.labels_
-    if len(full) != len(X):
-        raise ValueError("X must be the data the segmenter was fitted on")
-    rng = np.random.default_rng(seed)
-    # The replicates' own silhouette widths are not used: a small sample keeps them cheap.
-    params = {"k": segmenter.k_ if segmenter.method != "dbscan" else None,
-              "sample_size": min(segmenter.sample_size, 500)}
-    if segmenter.method == "dbscan":
-        params["eps"] = segmenter.eps_
-    size = min(len(X), max_rows)
-    ari = []
-    for b in range(n_boot):
-        idx = rng.choice(len(X), size=size, replace=True)
-        est = clone(segmenter).set_params(seed=int(rng.integers(2**31 - 1)), **params)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            est.fit(X.iloc[idx])
-        ari.append(adjusted_rand_score(full[idx], est.labels_))
-    return StabilityResult(np.asarray(ari), n_rows=size, level=level)
-
-
-# --------------------------------------------------------------------------- method comparison
-
-
-def compare_methods(X, k: int, *, methods: Sequence[str] = METHODS, max_rows: int = 10_000,
-                    reference: str = "kmeans", truth=None, seed=None,
-                    sample_size: int = 10_000) -> pd.DataFrame:
-    """Fit each method with the same k on the same sample and compare.
-
-    Parameters
-    ----------
-    X : DataFrame
-        Features (one row per customer).
-    k : int
-        Number of segments for k-means, the mixture and Ward (DBSCAN finds its own).
-    max_rows : int
-        All methods see the same seeded sample of at most this many customers (Ward at most
-        :data:`WARD_MAX_ROWS` of them, the rest assigned to the nearest Ward segment mean).
-    reference : str
-        Method whose labels the others are compared with (``ari_vs_reference``).
-    truth : array-like, optional
-        Known segments of the rows of ``X`` (synthetic data): adds ``ari_vs_truth``.
-
-    Returns
-    -------
-    DataFrame, one row per method: ``method``, ``n_segments``, ``noise_share``,
-    ``silhouette``, ``calinski_harabasz``, ``ari_vs_reference``, ``ari_vs_truth``,
-    ``seconds``.
-    """
-    X = check_features(X, k=k)
-    rng = np.random.default_rng(seed)
-    idx = _sample_index(len(X), max_rows, rng)
-    Xs = X.iloc[idx]
-    truth_s = None if truth is None else np.asarray(truth)[idx]
-    fits = {}
-    for m in methods:
-        start = time.perf_counter()
-        seg = Segmenter(k=None if m == "dbscan" else k, method=m, seed=seed,
-                        sample_size=sample_size)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            seg.fit(Xs)
-        fits[m] = (seg, time.perf_counter() - start)
-    ref = fits[reference][0].labels_ if reference in fits else None
-    rows = []
-    for m, (seg, seconds) in fits.items():
-        Z = seg.prepare(Xs)
-        labels = seg.labels_
-        rows.append({
-            "method": m,
-            "n_segments": seg.k_,
-            "noise_share": float(np.mean(labels < 0)),
-            "silhouette": seg.silhouette_,  # same rows, sample and seed
-            "calinski_harabasz": _calinski(Z, labels),
-            "ari_vs_reference": None if ref is None else adjusted_rand_score(ref, labels),
-            "ari_vs_truth": None if truth_s is None else adjusted_rand_score(truth_s, labels),
-            "seconds": seconds,
-        })
-    table = pd.DataFrame(rows)
-    table.attrs["n_rows"] = len(idx)
-    return table
-
-
-# --------------------------------------------------------------------------- known segments
-
-
-def load_truth_segments(path, *, id_column: str = "customer_id",
-                        column: str = "segment") -> pd.Series | None:
-    """Known segments (synthetic data) as a Series by customer id; None if the file is absent."""
-    if path in (None, ""):
-        return None
-    p = resolve_path(path)
-    if not p.exists():
-        return None
-    df = read_table(p, "truth_segments")
-    require_columns(df, [id_column, column], table="truth_segments", source=p)
-    return df.set_index(df[id_column].astype(str).str.strip())[column].rename("truth")
-
-
-def truth_ari(labels: pd.Series, truth: pd.Series | None) -> float | None:
-    """Adjusted Rand index between segments and known segments, matched on customer id.
-
-    ``None`` when there is no truth. Customers missing from either side are left out.
-    """
-    if truth is None:
-        return None
-    both = pd.concat([pd.Series(labels).rename("found"), truth.rename("truth")], axis=1,
-                     join="inner")
-    if both.empty:
-        return None
-    return float(adjusted_rand_score(both["truth"], both["found"]))
-
-
 # --------------------------------------------------------------------------- notebook inputs
 
 
@@ -863,21 +693,3 @@ def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -
             text += (" A BIC still falling at the largest k usually means the mixture is fitting "
                      "fine detail (such as whole-number features), not more customer groups.")
     return text
-
-
-def describe_methods(table: pd.DataFrame, reference: str = "kmeans") -> str:
-    """One sentence per method from a :func:`compare_methods` table."""
-    lines = [f"All methods saw the same {table.attrs.get('n_rows', 0):,} customers."]
-    for _, row in table.iterrows():
-        text = f"{row['method']}: {int(row['n_segments'])} segments"
-        if row["noise_share"] > 0:
-            text += f", {row['noise_share']:.0%} left as noise"
-        if row["method"] != reference and pd.notna(row["ari_vs_reference"]):
-            ari = row["ari_vs_reference"]
-            verdict = ("the same segments as" if ari >= 0.9 else "broadly like" if ari >= 0.6
-                       else "different segments from")
-            text += f"; {verdict} {reference} (ARI {ari:.2f})"
-        if pd.notna(row.get("ari_vs_truth")):
-            text += f"; ARI {row['ari_vs_truth']:.2f} against the known segments"
-        lines.append(text + ".")
-    return "\n".join(lines)

@@ -19,9 +19,10 @@ from cxlib.data import DataError, DataWarning
 from cxlib.rfm import RF_GRID, rfm_scores, rfm_segments, rfm_table, score
 from cxlib.segment_profiles import (describe_segments, name_segments, profile_segments,
                                     segment_crosstab, segment_table)
-from cxlib.segments import (Segmenter, bootstrap_stability, check_features, compare_methods,
-                            dbscan_eps, describe_methods, describe_selection, load_features,
-                            load_truth_segments, select_k, truth_ari)
+from cxlib.segment_validation import (bootstrap_stability, compare_methods, describe_methods,
+                                      load_truth_segments, truth_ari)
+from cxlib.segments import (Segmenter, check_features, dbscan_eps, describe_selection,
+                            load_features, select_k)
 from cxlib.synth import make_world
 
 FEATURES = ["age", "monthly_fee", "usage_hours", "support_tickets"]
