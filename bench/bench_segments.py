@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from cxlib import segment_profiles as prof
+from cxlib import segment_validation as validation
 from cxlib import segments
 
 
@@ -72,12 +73,12 @@ def main(n: int = 1_000_000, n_boot: int = 20) -> None:
           f"silhouette (10,000-row sample) {seg.silhouette_:.3f}")
     Z = step("prepare (transform all rows)", lambda: seg.prepare(X))
     stab = step(f"stability ({n_boot} x 10,000 rows)",
-                lambda: segments.bootstrap_stability(seg, X, n_boot=n_boot, seed=1))
+                lambda: validation.bootstrap_stability(seg, X, n_boot=n_boot, seed=1))
     print(f"  {stab}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         methods = step("compare 4 methods (10,000 rows)",
-                       lambda: segments.compare_methods(X, seg.k_, truth=truth, seed=1))
+                       lambda: validation.compare_methods(X, seg.k_, truth=truth, seed=1))
     print(methods[["method", "n_segments", "noise_share", "silhouette", "ari_vs_truth", "seconds"]]
           .round(3).to_string(index=False))
     profiles = step("profiles", lambda: prof.profile_segments(X, seg.labels_, Z))
