@@ -221,6 +221,15 @@ def test_recovers_the_synthetic_segments(world, k):
                      pd.Series(world.segments.to_numpy(), index=world.customers["customer_id"])) == pytest.approx(ari)
 
 
+@pytest.mark.parametrize("seed", [5, 7])
+def test_recovery_does_not_hang_on_one_seed(seed):
+    """Recovery on other synthetic worlds (smaller, other seeds), k chosen by the data."""
+    w = make_world(n_customers=800, seed=seed)
+    seg = Segmenter(seed=seed).fit(w.customers[FEATURES])
+    assert seg.k_ == 4
+    assert adjusted_rand_score(w.segments, seg.labels_) >= 0.8
+
+
 def test_defaults_do_not_let_a_large_unit_dominate(world):
     """Scaling: the same features with the fee in cents instead of currency units give the same
     segments; without standardization the fee would decide the clustering on its own."""
