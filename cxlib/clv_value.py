@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .rfm_summary import TIME_UNITS, TABLE, _prepare, _to_day, _unit_days
+from .rfm_summary import TIME_UNITS, _prepare, _to_day, _unit_days, unique_pairs
 
 __all__ = [
     "simple_clv",
@@ -297,9 +297,7 @@ def cumulative_tracking(bgf, transactions: pd.DataFrame, customer_col: str = "cu
     first = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first, codes, days)
     cohort = first <= cal_day
-    pairs = pd.unique(codes * (end_day + 1 - days.min()) + (days - days.min()))
-    p_code = pairs // (end_day + 1 - days.min())
-    p_day = pairs % (end_day + 1 - days.min()) + days.min()
+    p_code, p_day = unique_pairs(codes, days)
     repeat_days = p_day[cohort[p_code] & (p_day > first[p_code])]
 
     start = int(first[cohort].min())

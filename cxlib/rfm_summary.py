@@ -44,17 +44,18 @@ def _day_to_timestamp(day: int) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(day), "D"))
 
 
-def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None):
+def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None,
+             sort: bool = False):
     """Validate the log and return (customer codes, customer ids, days, amounts)."""
     source = transactions.attrs.get("source")
     cols = [customer_col, date_col] + ([amount_col] if amount_col else [])
     require_columns(transactions, cols, table=TABLE, source=source)
     require_not_empty(transactions, table=TABLE, source=source)
 
-    ids = transactions[customer_col]
-    require_rows(transactions, ids.isna().to_numpy(), "blank customer ids; expected an id in every row",
+    # factorize marks missing ids with -1, which spares a separate pass over the ids.
+    codes, uniques = pd.factorize(transactions[customer_col], sort=sort)
+    require_rows(transactions, codes < 0, "blank customer ids; expected an id in every row",
                  table=TABLE, column=customer_col, source=source)
-    codes, uniques = pd.factorize(ids, sort=True)
 
     dates = transactions[date_col]
     if not pd.api.types.is_datetime64_any_dtype(dates) or dates.isna().any():
@@ -87,6 +88,26 @@ def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amoun
     return np.asarray(codes, dtype=np.int64), uniques, days, amounts
 
 
+def unique_pairs(codes: np.ndarray, days: np.ndarray):
+    """The distinct (customer code, day) pairs, as two arrays sorted by customer then day.
+
+    The pair is packed into one integer and sorted; a log already in customer and time order
+    is detected in one pass and not sorted again.
+    """
+    if len(codes) == 0:
+        return codes, days
+    lo = int(days.min())
+    span = int(days.max()) - lo + 1
+    pair = codes * span + (days - lo)
+    if not np.all(pair[1:] >= pair[:-1]):
+        pair = np.sort(pair)
+    first = np.empty(len(pair), dtype=bool)
+    first[0] = True
+    np.not_equal(pair[1:], pair[:-1], out=first[1:])
+    pair = pair[first]
+    return pair // span, pair % span + lo
+
+
 def _summarize(codes, n_customers, days, amounts, end_day, unit_days):
     """Grouped reductions on integer arrays; returns a dict of per-customer arrays."""
     big = np.iinfo(np.int64).max
@@ -95,12 +116,8 @@ def _summarize(codes, n_customers, days, amounts, end_day, unit_days):
     np.minimum.at(first, codes, days)
     np.maximum.at(last, codes, days)
 
-    # Distinct purchase days per customer: factorize the (customer, day) pair as one integer.
-    offset = days - days.min()
-    span = int(offset.max()) + 1
-    pair = codes * span + offset
-    unique_pairs = pd.unique(pair)
-    n_days = np.bincount(unique_pairs // span, minlength=n_customers)
+    pair_codes, _ = unique_pairs(codes, days)
+    n_days = np.bincount(pair_codes, minlength=n_customers)
 
     frequency = n_days - 1
     out = {
@@ -121,7 +138,7 @@ def _summarize(codes, n_customers, days, amounts, end_day, unit_days):
 
 def rfm_summary(transactions: pd.DataFrame, customer_col: str = "customer_id",
                 date_col: str = "timestamp", amount_col: str | None = "amount",
-                observation_end=None, time_unit: str = "W") -> pd.DataFrame:
+                observation_end=None, time_unit: str = "W", sort: bool = False) -> pd.DataFrame:
     """Summarize a transaction log into frequency, recency, T and monetary value per customer.
 
     Parameters
@@ -136,10 +153,13 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str = "customer_id",
         Purchases on a later day are an error.
     time_unit : {"D", "W", "M"}
         Unit of ``recency`` and ``T``: days, weeks (7 days) or months (365.25 / 12 days).
+    sort : bool, default False
+        Sort the customers by id. By default they come in order of first appearance in the log
+        (sorted whenever the log is); sorting millions of text ids costs more than the summary.
 
     Returns
     -------
-    DataFrame indexed by customer id (sorted) with columns
+    DataFrame indexed by customer id with columns
 
     - ``frequency``: number of purchase days after the first one (repeat purchases);
     - ``recency``: days from the first to the last purchase day, in ``time_unit``; 0 without repeats;
@@ -164,7 +184,7 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str = "customer_id",
         :class:`~cxlib.data.DataWarning` and are kept.
     """
     unit_days = _unit_days(time_unit)
-    codes, uniques, days, amounts = _prepare(transactions, customer_col, date_col, amount_col)
+    codes, uniques, days, amounts = _prepare(transactions, customer_col, date_col, amount_col, sort)
     source = transactions.attrs.get("source")
     end_day = int(days.max()) if observation_end in (None, "") else _to_day(observation_end)
     late = days > end_day
@@ -182,7 +202,7 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str = "customer_id",
 def calibration_and_holdout(transactions: pd.DataFrame, customer_col: str = "customer_id",
                             date_col: str = "timestamp", amount_col: str | None = "amount",
                             calibration_end=None, observation_end=None,
-                            time_unit: str = "W") -> pd.DataFrame:
+                            time_unit: str = "W", sort: bool = False) -> pd.DataFrame:
     """Split a log at ``calibration_end`` into a calibration summary and holdout counts.
 
     Customers whose first purchase falls after ``calibration_end`` are not in the calibration
@@ -190,7 +210,7 @@ def calibration_and_holdout(transactions: pd.DataFrame, customer_col: str = "cus
 
     Returns
     -------
-    DataFrame indexed by customer id with the :func:`rfm_summary` columns suffixed ``_cal``,
+    DataFrame indexed by customer id (order as in :func:`rfm_summary`) with its columns suffixed ``_cal``,
     plus ``frequency_holdout`` (purchase days in ``(calibration_end, observation_end]``),
     ``monetary_value_holdout`` (their mean amount, 0 without purchases) and
     ``duration_holdout`` (length of the holdout period in ``time_unit``).
@@ -198,7 +218,7 @@ def calibration_and_holdout(transactions: pd.DataFrame, customer_col: str = "cus
     if calibration_end in (None, ""):
         raise ValueError("calibration_end is required (the last day of the calibration period)")
     unit_days = _unit_days(time_unit)
-    codes, uniques, days, amounts = _prepare(transactions, customer_col, date_col, amount_col)
+    codes, uniques, days, amounts = _prepare(transactions, customer_col, date_col, amount_col, sort)
     source = transactions.attrs.get("source")
     end_day = int(days.max()) if observation_end in (None, "") else _to_day(observation_end)
     cal_day = _to_day(calibration_end)
@@ -222,9 +242,7 @@ def calibration_and_holdout(transactions: pd.DataFrame, customer_col: str = "cus
     hold = ~cal
     h_codes = codes[hold]
     # Holdout purchase days, merged per day like the calibration ones.
-    h_span = end_day - cal_day + 1
-    h_pairs = pd.unique(h_codes * h_span + (days[hold] - cal_day))
-    h_freq = np.bincount(h_pairs // h_span, minlength=n).astype(np.float64)
+    h_freq = np.bincount(unique_pairs(h_codes, days[hold])[0], minlength=n).astype(np.float64)
 
     frame = pd.DataFrame({f"{k}_cal": v for k, v in stats.items()}, index=pd.Index(uniques, name=customer_col))
     frame["frequency_holdout"] = h_freq

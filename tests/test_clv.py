@@ -97,7 +97,14 @@ def test_rfm_summary_matches_plain_pandas_on_random_log():
         "T": (pd.Timestamp("2024-12-31") - g["day"].min()).dt.days / 7,
         "monetary_value": repeat.groupby("customer_id")["amount"].mean(),
     }).fillna(0.0)
-    pd.testing.assert_frame_equal(s, ref.astype(float), check_names=False, rtol=1e-12)
+    # Customers come in order of first appearance; sort=True sorts them by id.
+    assert list(s.index) == list(pd.unique(log["customer_id"]))
+    pd.testing.assert_frame_equal(s.sort_index(), ref.astype(float), check_names=False, rtol=1e-12)
+    sorted_ = clv.rfm_summary(log, observation_end="2024-12-31", time_unit="W", sort=True)
+    pd.testing.assert_frame_equal(sorted_, ref.astype(float), check_names=False, rtol=1e-12)
+    # The same log in time order (the usual export) gives the same summary.
+    shuffled = log.sort_values("timestamp")
+    pd.testing.assert_frame_equal(clv.rfm_summary(shuffled, observation_end="2024-12-31", sort=True), sorted_)
 
 
 def test_calibration_and_holdout_on_cdnow(cdnow_log, cdnow_published):
