@@ -1,15 +1,26 @@
 """CX Research Kit: the shared library behind the analysis notebooks.
 
-Modules read like the notebooks' table of contents:
+The modules read like the notebooks' table of contents.
 
-- :mod:`cxlib.data`: load and validate the canonical tables (customers, transactions, survey).
-- :mod:`cxlib.synth`: a synthetic CX world with known truth.
-- :mod:`cxlib.churn`: survival-based churn.
-- :mod:`cxlib.satisfaction`: CSAT, NPS and satisfaction drivers.
-- :mod:`cxlib.segments`: RFM and clustering segmentation.
-- :mod:`cxlib.clv`: customer lifetime value.
-- :mod:`cxlib.plots`: the plotting theme and shared figures.
-- :mod:`cxlib.report`: artifacts, the papermill runner and the index page.
+Data and the synthetic world
+    :mod:`cxlib.data` (load and validate customers, transactions, survey; the one exception
+    type :class:`~cxlib.data.DataError`), :mod:`cxlib.synth` (a CX world with known truth),
+    :mod:`cxlib.overview` (the data at a glance).
+Churn (``01_churn_survival``)
+    :mod:`cxlib.churn` (the notebook's entry point), :mod:`cxlib.churn_data`, :mod:`cxlib.cox`,
+    :mod:`cxlib.survival_metrics`, :mod:`cxlib.churn_logistic`, :mod:`cxlib.churn_plots`.
+Satisfaction drivers (``02_satisfaction_drivers``)
+    :mod:`cxlib.satisfaction` (CSAT, NPS, index, word of mouth), :mod:`cxlib.drivers`
+    (OLS and ordinal driver models), :mod:`cxlib.importance` (LMG/Shapley, Johnson weights).
+Segmentation (``03_segmentation``)
+    :mod:`cxlib.segments` (the segmenter and k choice), :mod:`cxlib.rfm`,
+    :mod:`cxlib.segment_validation`, :mod:`cxlib.segment_profiles`.
+Customer lifetime value (``04_clv``)
+    :mod:`cxlib.clv` (the public names), :mod:`cxlib.rfm_summary`, :mod:`cxlib.bgnbd`,
+    :mod:`cxlib.gamma_gamma`, :mod:`cxlib.clv_value`, :mod:`cxlib.clv_plots`.
+Reports
+    :mod:`cxlib.artifacts` (what a notebook writes), :mod:`cxlib.report` (papermill runner and
+    index page), :mod:`cxlib.cli` (the ``cx`` command), :mod:`cxlib.plots`, :mod:`cxlib.config`.
 """
 
 __version__ = "0.1.0"
