@@ -50,12 +50,14 @@ def spend_vs_frequency(summary: pd.DataFrame, currency: str = "",
     """Mean spend per repeat purchase against the number of repeat purchases (repeat buyers)."""
     rep = summary[summary[frequency_col] > 0]
     fig, ax = plt.subplots()
-    jitter = np.random.default_rng(0).uniform(-0.2, 0.2, len(rep))  # overlapping integer counts
-    ax.scatter(rep[frequency_col] + jitter, rep[monetary_col], s=8, alpha=0.35)
+    # Multiplicative jitter spreads the overlapping integer counts on the log axis.
+    jitter = np.exp(np.random.default_rng(0).uniform(-0.12, 0.12, len(rep)))
+    ax.scatter(rep[frequency_col] * jitter, rep[monetary_col], s=8, alpha=0.35)
     med = rep.groupby(np.minimum(rep[frequency_col], 10))[monetary_col].median()
     ax.plot(med.index, med.to_numpy(), color="C3", marker="o", label="median (10 = 10 or more)")
+    ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("repeat purchases (count)")
+    ax.set_xlabel("repeat purchases (count, log scale)")
     ax.set_ylabel(f"mean spend per repeat purchase ({currency or 'currency'}, log scale)")
     ax.set_title("Is spend independent of purchase frequency?")
     ax.legend()

@@ -44,6 +44,24 @@ def _day_to_timestamp(day: int) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(day), "D"))
 
 
+def _sort_codes(codes: np.ndarray, uniques):
+    """Renumber factorized codes so the unique ids are in sorted order.
+
+    Arrow sorts millions of text ids several times faster than numpy or pandas sorting Python
+    strings. Ids of mixed types (numbers and text) are sorted by their text.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        order = np.asarray(pc.sort_indices(pa.array(np.asarray(uniques), from_pandas=True)))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        order = pd.Index(uniques).astype(str).argsort()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniques[order]
+
+
 def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None,
              sort: bool = False):
     """Validate the log and return (customer codes, customer ids, days, amounts)."""
@@ -53,7 +71,9 @@ def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amoun
     require_not_empty(transactions, table=TABLE, source=source)
 
     # factorize marks missing ids with -1, which spares a separate pass over the ids.
-    codes, uniques = pd.factorize(transactions[customer_col], sort=sort)
+    codes, uniques = pd.factorize(transactions[customer_col], sort=False)
+    if sort:
+        codes, uniques = _sort_codes(codes, uniques)
     require_rows(transactions, codes < 0, "blank customer ids; expected an id in every row",
                  table=TABLE, column=customer_col, source=source)
 

@@ -107,6 +107,15 @@ def test_rfm_summary_matches_plain_pandas_on_random_log():
     pd.testing.assert_frame_equal(clv.rfm_summary(shuffled, observation_end="2024-12-31", sort=True), sorted_)
 
 
+def test_rfm_summary_sort_orders_numeric_ids_numerically():
+    log = pd.DataFrame({"customer_id": [30, 4, 4, 100],
+                        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-01-01"]),
+                        "amount": [1.0, 2.0, 3.0, 4.0]})
+    assert list(clv.rfm_summary(log, time_unit="D").index) == [30, 4, 100]
+    s = clv.rfm_summary(log, time_unit="D", sort=True)
+    assert list(s.index) == [4, 30, 100] and s.loc[4, "frequency"] == 1 and s.loc[4, "T"] == 31
+
+
 def test_calibration_and_holdout_on_cdnow(cdnow_log, cdnow_published):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
