@@ -274,6 +274,17 @@ def test_bgnbd_collapsing_and_weights_are_exact(cdnow_published, cdnow_bgf):
     assert weighted.n_customers_ == 2357
 
 
+def test_bgnbd_time_unit_only_rescales_alpha(cdnow_published, cdnow_bgf):
+    """Measuring time in days instead of weeks multiplies alpha by 7 and leaves r, a, b and the
+    predictions unchanged (the rate's scale parameter carries the unit)."""
+    days = cdnow_published.assign(t_x=cdnow_published["t_x"] * 7, T=cdnow_published["T"] * 7)
+    bgf_d = clv.BetaGeoFitter().fit(days, "x", "t_x", "T")
+    np.testing.assert_allclose(bgf_d.params_[["r", "a", "b"]], cdnow_bgf.params_[["r", "a", "b"]], rtol=1e-5)
+    assert bgf_d.params_["alpha"] == pytest.approx(7 * cdnow_bgf.params_["alpha"], rel=1e-5)
+    assert bgf_d.predict_purchases(39 * 7, 2, 30.43 * 7, 38.86 * 7) == pytest.approx(
+        cdnow_bgf.predict_purchases(39, 2, 30.43, 38.86), rel=1e-5)
+
+
 def test_bgnbd_recovers_synthetic_world():
     """Recovery: BG/NBD parameters of the synthetic world (truth.json "bgnbd", weeks) from its raw
     log via rfm_summary. Merging same-day purchases drops some purchases of the most frequent
