@@ -225,9 +225,10 @@ def describe_holdout(errors: dict, holdout_length: float, time_unit: str = "W") 
             f"{errors['predicted_total']:,.0f} repeat purchases by these {errors['customers']:,} "
             f"customers in the next {holdout_length:.0f} {unit}; they made {errors['actual_total']:,.0f} "
             f"({abs(errors['total_error_pct']):.1f}% {direction}-prediction in total). Per customer the "
-            f"mean absolute error is {errors['mae']:.2f} purchases and predicted and actual counts "
-            f"correlate at {errors['correlation']:.2f}: trust the ranking and the totals more than "
-            "any single customer's number.")
+            f"mean absolute error is {errors['mae']:.2f} purchases (the naive forecast \"same rate as "
+            f"before\" misses by {errors['mae_naive']:.2f}) and predicted and actual counts correlate "
+            f"at {errors['correlation']:.2f}: trust the ranking and the totals more than any single "
+            "customer's number.")
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -254,15 +255,21 @@ def holdout_errors(bgf, cal_holdout: pd.DataFrame) -> dict:
     """Per-customer and aggregate errors of predicted against actual holdout purchases.
 
     Returns ``mae`` and ``rmse`` per customer, ``correlation``, ``actual_total``,
-    ``predicted_total`` and ``total_error_pct`` (predicted minus actual, in % of actual).
+    ``predicted_total``, ``total_error_pct`` (predicted minus actual, in % of actual) and
+    ``mae_naive``, the error of the naive forecast "the same purchase rate as in calibration"
+    (``frequency_cal / T_cal x holdout length``, no dropout) for comparison.
     """
     pred = bgf.predict_purchases(cal_holdout["duration_holdout"], cal_holdout["frequency_cal"],
                                  cal_holdout["recency_cal"], cal_holdout["T_cal"])
     actual = cal_holdout["frequency_holdout"].to_numpy(dtype=float)
+    T = cal_holdout["T_cal"].to_numpy(dtype=float)
+    rate = np.divide(cal_holdout["frequency_cal"].to_numpy(dtype=float), T, out=np.zeros_like(T), where=T > 0)
+    naive = rate * cal_holdout["duration_holdout"].to_numpy(dtype=float)
     err = pred - actual
     return {
         "customers": int(len(actual)),
         "mae": float(np.mean(np.abs(err))),
+        "mae_naive": float(np.mean(np.abs(naive - actual))),
         "rmse": float(np.sqrt(np.mean(err ** 2))),
         "correlation": float(np.corrcoef(pred, actual)[0, 1]) if actual.std() > 0 else float("nan"),
         "actual_total": float(actual.sum()),

@@ -493,6 +493,12 @@ def test_holdout_by_frequency_and_errors(cdnow_bgf, cdnow_holdout):
     assert err["actual_total"] == cdnow_holdout["frequency_holdout"].sum()
     assert err["correlation"] > 0.5 and abs(err["total_error_pct"]) < 20
     assert err["rmse"] >= err["mae"] > 0
+    # The model beats "the same purchase rate as before" (which ignores dropout) per customer.
+    x, T = cdnow_holdout["frequency_cal"], cdnow_holdout["T_cal"]
+    naive = x / T * cdnow_holdout["duration_holdout"]
+    assert err["mae_naive"] == pytest.approx(np.mean(np.abs(naive - cdnow_holdout["frequency_holdout"])))
+    assert err["mae"] < err["mae_naive"]
+    assert "naive forecast" in clv.describe_holdout(err, 39, "W")
 
 
 def test_cumulative_tracking_on_cdnow(cdnow_bgf, cdnow_log):
