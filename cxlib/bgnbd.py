@@ -270,12 +270,19 @@ class BetaGeoFitter:
         return expit(-self._log_dropout_odds(x, t_x, T))
 
     def predict_purchases(self, t, x, t_x, T) -> np.ndarray:
-        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` time units (FHL 2005, eq. 10)."""
+        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` time units (FHL 2005, eq. 10).
+
+        FHL write the bracket as ``1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)`` with
+        ``z = t / (alpha+T+t)``. For heavy buyers (x in the hundreds) that 2F1 overflows while
+        the power underflows, giving NaN; Euler's transformation
+        ``2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)`` turns the product into
+        ``(1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose terms stay small for any x.
+        """
         r, alpha, a, b = self._check_fitted()
         t, x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, x, t_x, T)))
         z = t / (alpha + T + t)
         head = (a + b + x - 1) / (a - 1)
-        tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        tail = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         return head * tail * self.predict_p_alive(x, t_x, T)
 
     def predict(self, summary: pd.DataFrame, t: float, frequency_col: str = "frequency",

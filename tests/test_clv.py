@@ -246,6 +246,26 @@ def test_bgnbd_conditional_expectation_and_p_alive(cdnow_bgf):
     np.testing.assert_allclose(p_alive, [0.72660914, 0.21222739, 1, 1, 1], rtol=1e-5)
 
 
+def test_bgnbd_conditional_expectation_is_stable_for_heavy_buyers(cdnow_bgf):
+    """Euler's transformation of FHL eq. 10 gives the textbook form's values where that one is
+    finite and finite values where it overflows (x in the hundreds)."""
+    from scipy.special import hyp2f1
+
+    r, alpha, a, b = cdnow_bgf.params_[["r", "alpha", "a", "b"]]
+    x = np.array([0.0, 1, 2, 5, 20, 60])
+    t_x, T, t = np.minimum(x, 30.0), 38.86, 39.0
+    z = t / (alpha + T + t)
+    textbook = ((a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
+                * hyp2f1(r + x, b + x, a + b + x - 1, z)) * cdnow_bgf.predict_p_alive(x, t_x, T))
+    np.testing.assert_allclose(cdnow_bgf.predict_purchases(t, x, t_x, T), textbook, rtol=1e-8)
+    # 2000 repeat purchases, the last on the final day: alive, buying about 46 times a week.
+    heavy = cdnow_bgf.predict_purchases([1, 52, 260], 2000, 38.86, 38.86)
+    assert np.all(np.isfinite(heavy)) and np.all(np.diff(heavy) > 0)
+    rate = (r + 2000) / (alpha + 38.86)  # posterior mean purchase rate per week
+    assert heavy[0] == pytest.approx(rate, rel=0.01)
+    assert heavy[2] < 260 * rate
+
+
 def test_bgnbd_unconditional_expectation(cdnow_bgf):
     """Golden: E[X(t)] for CDNOW at t = 1, 3, 32 weeks: 0.0532, 0.1506, 1.0437 (Hardie's
     BG/NBD Excel note, as used in lifetimes' tests), matched to the printed 4 decimals.
