@@ -22,6 +22,7 @@ from ._mle import ConvergenceWarning
 from .bgnbd import BetaGeoFitter, bgnbd_log_likelihood
 from .clv_value import (
     clv_tiers,
+    compare_with_truth,
     cumulative_tracking,
     customer_lifetime_value,
     dcf_clv,
@@ -66,6 +67,7 @@ __all__ = [
     "describe_holdout",
     "load_cdnow",
     "holdout_by_frequency",
+    "compare_with_truth",
     "holdout_errors",
     "cumulative_tracking",
 ]

@@ -4,6 +4,7 @@ check of the purchase model.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ __all__ = [
     "describe_spend_model",
     "describe_holdout",
     "holdout_by_frequency",
+    "compare_with_truth",
     "holdout_errors",
     "cumulative_tracking",
 ]
@@ -320,3 +322,40 @@ def cumulative_tracking(bgf, transactions: pd.DataFrame, customer_col: str = "cu
     return pd.DataFrame({"period": np.arange(1, n_periods + 1), "date": dates,
                          "actual": actual.astype(float), "predicted": predicted,
                          "holdout": ends > cal_day})
+
+
+def compare_with_truth(bgf, ggf, truth_path, n_customers: int, observation_end,
+                       time_unit: str = "W") -> pd.DataFrame | None:
+    """Estimates against the known parameters of a synthetic world (``truth.json``).
+
+    Returns None when there is no such file or it describes another data set (a different
+    number of customers or observation end), so the notebook can run on any log. ``alpha`` is
+    converted from the truth's weeks to ``time_unit``.
+
+    Returns
+    -------
+    DataFrame with ``model``, ``parameter``, ``estimate``, ``se``, ``truth`` and ``z``
+    (estimate minus truth in standard errors).
+    """
+    from .config import resolve_path
+
+    if not truth_path:
+        return None
+    path = resolve_path(truth_path)
+    if not path.exists():
+        return None
+    truth = json.loads(path.read_text())
+    same = (truth.get("n_customers") == n_customers
+            and pd.Timestamp(truth.get("observation_end")) == pd.Timestamp(observation_end)
+            and "bgnbd" in truth and "gamma_gamma" in truth)
+    if not same:
+        return None
+    alpha_scale = TIME_UNITS["W"] / TIME_UNITS[time_unit.upper()]
+    rows = []
+    for model, fitter, known in (("BG/NBD", bgf, truth["bgnbd"]), ("Gamma-Gamma", ggf, truth["gamma_gamma"])):
+        for name, value in known.items():
+            value = value * alpha_scale if name == "alpha" else value
+            est, se = float(fitter.params_[name]), float(fitter.standard_errors_[name])
+            rows.append({"model": model, "parameter": name, "estimate": est, "se": se,
+                         "truth": value, "z": (est - value) / se})
+    return pd.DataFrame(rows)

@@ -8,12 +8,14 @@ purchase is independent of how often a customer buys; :func:`independence_check`
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import digamma, gammaln
 
-from ._mle import collapse, fit_log_params, standard_errors, summary_columns
+from ._mle import ConvergenceWarning, collapse, fit_log_params, standard_errors, summary_columns
 from .data import DataError, require_rows
 
 __all__ = ["GammaGammaFitter", "gamma_gamma_log_likelihood", "independence_check"]
@@ -143,6 +145,12 @@ class GammaGammaFitter:
         self.log_likelihood_ = -nll
         self.n_customers_ = int(round(n))
         self.converged_ = ok
+        if ok and self.params_["q"] <= 1:
+            # q <= 1 means the spend distribution across customers has no finite mean.
+            warnings.warn(f"GammaGammaFitter: q = {self.params_['q']:.3g} <= 1, so mean spend across "
+                          "customers is infinite and expected spend is undefined for customers with few "
+                          "purchases; a few extreme order values usually cause this; check them, or "
+                          "try GammaGammaFitter(penalizer=0.001)", ConvergenceWarning, stacklevel=2)
         return self
 
     def population_mean_spend(self) -> float:
@@ -161,7 +169,9 @@ class GammaGammaFitter:
         p, q, v = (float(self.params_[k]) for k in PARAMS)
         x = np.asarray(frequency, dtype=float)
         zbar = np.where(x > 0, np.asarray(monetary_value, dtype=float), 0.0)
-        return (v * p + p * x * zbar) / (p * x + q - 1)
+        denom = p * x + q - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(denom > 0, (v * p + p * x * zbar) / denom, np.nan)
 
     def predict(self, summary: pd.DataFrame, frequency_col: str = "frequency",
                 monetary_col: str = "monetary_value") -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -377,6 +378,18 @@ def test_gamma_gamma_recovers_synthetic_world():
     assert (z.abs() < 3).all(), z.to_dict()
 
 
+def test_gamma_gamma_warns_when_mean_spend_is_infinite():
+    # Mean spends with a very heavy right tail: the fitted q falls below 1.
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 4, 3000).astype(float)
+    m = np.exp(rng.normal(3, 2.5, 3000))
+    s = pd.DataFrame({"frequency": x, "monetary_value": m})
+    with pytest.warns(clv.ConvergenceWarning, match=r"q = .* <= 1.*infinite"):
+        ggf = clv.GammaGammaFitter().fit(s)
+    assert ggf.population_mean_spend() == np.inf
+    assert np.isnan(ggf.predict_spend([0.0], [0.0])[0])
+
+
 def test_independence_check_on_cdnow(cdnow_published):
     check = clv.independence_check(cdnow_published, "x", "zbar")
     rep = cdnow_published[cdnow_published["x"] > 0]
@@ -491,6 +504,24 @@ def test_score_customers_tiers_and_reading(cdnow_bgf, cdnow_ggf, cdnow_published
     assert tiers.loc[0, "share_of_value"] == pytest.approx(top)
     text = clv.describe_value(table, 52, "W", acquisition_cost=50, currency="$")
     assert f"{top:.0%} of that value" in text and "acquisition cost of $50.00" in text
+
+
+def test_compare_with_truth(tmp_path, cdnow_bgf, cdnow_ggf):
+    truth = {"n_customers": 2357, "observation_end": "1997-09-30",
+             "bgnbd": {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.4}, "gamma_gamma": {"p": 6, "q": 4, "v": 15}}
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps(truth))
+    table = clv.compare_with_truth(cdnow_bgf, cdnow_ggf, path, n_customers=2357, observation_end=CAL_END)
+    assert table["parameter"].tolist() == ["r", "alpha", "a", "b", "p", "q", "v"]
+    row = table.set_index("parameter").loc["alpha"]
+    assert row["z"] == pytest.approx((cdnow_bgf.params_["alpha"] - 4.0) / cdnow_bgf.standard_errors_["alpha"])
+    # In days the true alpha (given in weeks) is 7 times larger.
+    days = clv.compare_with_truth(cdnow_bgf, cdnow_ggf, path, 2357, CAL_END, time_unit="D")
+    assert days.set_index("parameter").loc["alpha", "truth"] == pytest.approx(28.0)
+    # Another data set, or no file: nothing to compare.
+    assert clv.compare_with_truth(cdnow_bgf, cdnow_ggf, path, n_customers=5000, observation_end=CAL_END) is None
+    assert clv.compare_with_truth(cdnow_bgf, cdnow_ggf, tmp_path / "none.json", 2357, CAL_END) is None
+    assert clv.compare_with_truth(cdnow_bgf, cdnow_ggf, "", 2357, CAL_END) is None
 
 
 # --- holdout validation --------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_clv_notebook_on_synthetic_world(tmp_path):
     out = tmp_path / "out"
     metrics = run_notebook("04_clv", out, transactions_path=str(paths["transactions"]),
                            observation_end=w.truth["observation_end"], calibration_end="2025-06-30",
-                           horizon=26, margin=0.3, acquisition_cost=50.0)
+                           horizon=26, margin=0.3, acquisition_cost=50.0, truth_path=str(paths["truth"]))
     customers = pd.read_csv(out / "customers.csv")
     assert list(customers.columns) == CUSTOMER_COLUMNS
     assert len(customers) == metrics["n_customers"] == w.transactions["customer_id"].nunique()
@@ -48,6 +48,8 @@ def test_clv_notebook_on_synthetic_world(tmp_path):
     assert 0 < metrics["holdout"]["mae"] < metrics["holdout"]["mae_naive"]
     assert 0.1 < metrics["clv"]["top_decile_share"] < 1
     assert metrics["clv"]["ltv_cac"] == pytest.approx(customers["clv"].mean() / 50.0)
+    truth = pd.read_csv(out / "truth_check.csv")
+    assert len(truth) == 7 and truth["z"].abs().max() < 4
     tiers = pd.read_csv(out / "tiers.csv")
     assert tiers["tier"].tolist() == ["top 10%", "next 20%", "middle 30%", "bottom 40%"]
     assert tiers["share_of_value"].iloc[0] == pytest.approx(metrics["clv"]["top_decile_share"])
@@ -73,6 +75,7 @@ def test_clv_notebook_reproduces_cdnow(tmp_path, reference_data, cdnow_published
         assert cal[name] == pytest.approx(published, abs=0.0005), name
     assert cal["log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
     assert metrics["holdout"]["customers"] == 2357
+    assert not (tmp_path / "out" / "truth_check.csv").exists()  # data/truth.json is another world
     customers = pd.read_csv(tmp_path / "out" / "customers.csv")
     track = pd.read_csv(tmp_path / "out" / "cumulative_tracking.csv")
     # Every CDNOW customer first bought in 1997 Q1, so all are in the cohort: repeat purchases
