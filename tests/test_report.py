@@ -131,3 +131,13 @@ def test_config_naming_an_unknown_notebook_is_refused(tmp_path):
 def test_unknown_notebook_name_lists_the_known_ones(capsys):
     assert main(["run", "nope"]) == 2
     assert "known notebooks: 00_overview" in capsys.readouterr().err
+
+
+def test_the_bundled_config_only_names_real_parameters():
+    from cxlib.report import list_notebooks, notebook_defaults
+
+    config = load_config()
+    assert set(config) == {nb.stem for nb in list_notebooks()}
+    for nb in list_notebooks():
+        unknown = set(config[nb.stem]) - set(notebook_defaults(nb))
+        assert not unknown, f"{nb.stem}: reports.yaml sets unknown parameters {sorted(unknown)}"
