@@ -101,7 +101,14 @@ def load_config(path: str | os.PathLike | None = None) -> dict[str, dict]:
     if unknown:
         raise ReportError(f"configuration file {path} names unknown notebooks {unknown}; "
                           f"known: {sorted(known)}")
-    return {k: plain_values(dict(v or {})) for k, v in config.items()}
+    config = {k: plain_values(dict(v or {})) for k, v in config.items()}
+    for name, values in config.items():
+        defaults = notebook_defaults(find_notebook(name))
+        unknown = sorted(set(values) - set(defaults))
+        if unknown:
+            raise ReportError(f"configuration file {path}, section {name}: unknown parameters "
+                              f"{unknown}; known: {sorted(set(defaults) - {'output_dir'})}")
+    return config
 
 
 def _input_fingerprints(parameters: dict) -> dict:
@@ -165,7 +172,12 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
     params = dict(parameters or {})
     params["output_dir"] = str(out.resolve())
     executed = out / path.name
-    effective = {**notebook_defaults(path), **params}
+    defaults = notebook_defaults(path)
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ReportError(f"{path.stem} has no parameter {', '.join(map(repr, unknown))}; "
+                          f"its parameters: {', '.join(d for d in defaults if d != 'output_dir')}")
+    effective = {**defaults, **params}
     (out / "parameters.yaml").write_text(yaml.safe_dump(effective, sort_keys=False))
     start = time.perf_counter()
     error = None

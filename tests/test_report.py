@@ -128,6 +128,17 @@ def test_config_naming_an_unknown_notebook_is_refused(tmp_path):
         load_config(cfg)
 
 
+def test_a_misspelt_parameter_is_refused_before_anything_runs(tmp_path, capsys):
+    assert main(["run", "00_overview", "--out", str(tmp_path / "x"), "-p", "custmers_path", "a.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "00_overview has no parameter 'custmers_path'" in err and "customers_path" in err
+    assert not (tmp_path / "x" / "00_overview.ipynb").exists()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("00_overview:\n  survey_pth: s.csv\n")
+    with pytest.raises(ReportError, match=r"section 00_overview: unknown parameters \['survey_pth'\]"):
+        load_config(cfg)
+
+
 def test_unknown_notebook_name_lists_the_known_ones(capsys):
     assert main(["run", "nope"]) == 2
     assert "known notebooks: 00_overview" in capsys.readouterr().err
