@@ -5,6 +5,8 @@ The public names live here; the work is split by topic:
 - :mod:`cxlib.rfm_summary`: the per-customer summary (frequency, recency, T, monetary value).
 - :mod:`cxlib.bgnbd`: the BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 - :mod:`cxlib.gamma_gamma`: the Gamma-Gamma model of spend per purchase (Fader & Hardie 2013).
+- :mod:`cxlib.pareto_nbd`: the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), for
+  comparison.
 - :mod:`cxlib.clv_value`: teaching formulas, discounted CLV, tiers and the holdout check.
 
 Examples
@@ -22,6 +24,7 @@ from ._mle import ConvergenceWarning
 from .bgnbd import BetaGeoFitter, bgnbd_log_likelihood
 from .clv_value import (
     clv_tiers,
+    compare_models,
     compare_with_truth,
     cumulative_tracking,
     customer_lifetime_value,
@@ -40,6 +43,7 @@ from .clv_value import (
     top_share,
 )
 from .gamma_gamma import GammaGammaFitter, gamma_gamma_log_likelihood, independence_check
+from .pareto_nbd import ParetoNBDFitter, pareto_nbd_log_likelihood
 from .rfm_summary import TIME_UNITS, calibration_and_holdout, load_cdnow, rfm_summary
 
 __all__ = [
@@ -48,9 +52,11 @@ __all__ = [
     "calibration_and_holdout",
     "BetaGeoFitter",
     "GammaGammaFitter",
+    "ParetoNBDFitter",
     "ConvergenceWarning",
     "bgnbd_log_likelihood",
     "gamma_gamma_log_likelihood",
+    "pareto_nbd_log_likelihood",
     "independence_check",
     "simple_clv",
     "dcf_clv",
@@ -69,5 +75,6 @@ __all__ = [
     "holdout_by_frequency",
     "compare_with_truth",
     "holdout_errors",
+    "compare_models",
     "cumulative_tracking",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "holdout_by_frequency",
     "compare_with_truth",
     "holdout_errors",
+    "compare_models",
     "cumulative_tracking",
 ]
 
@@ -278,6 +279,22 @@ def holdout_errors(bgf, cal_holdout: pd.DataFrame) -> dict:
         "predicted_total": float(pred.sum()),
         "total_error_pct": float(100 * (pred.sum() - actual.sum()) / actual.sum()) if actual.sum() else float("nan"),
     }
+
+
+def compare_models(models: dict, cal_holdout: pd.DataFrame) -> pd.DataFrame:
+    """Purchase models fitted on the same calibration data, side by side.
+
+    ``models`` maps a label to a fitted model with ``log_likelihood_`` and ``predict_purchases``
+    (BG/NBD, Pareto/NBD). Columns: ``model``, ``log_likelihood``, ``predicted_total``,
+    ``actual_total``, ``total_error_pct``, ``mae``, ``correlation``.
+    """
+    rows = []
+    for label, model in models.items():
+        err = holdout_errors(model, cal_holdout)
+        rows.append({"model": label, "log_likelihood": model.log_likelihood_,
+                     **{k: err[k] for k in ("predicted_total", "actual_total", "total_error_pct",
+                                            "mae", "correlation")}})
+    return pd.DataFrame(rows)
 
 
 def cumulative_tracking(bgf, transactions: pd.DataFrame, customer_col: str = "customer_id",

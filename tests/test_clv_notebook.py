@@ -53,6 +53,9 @@ def test_clv_notebook_on_synthetic_world(tmp_path):
     tiers = pd.read_csv(out / "tiers.csv")
     assert tiers["tier"].tolist() == ["top 10%", "next 20%", "middle 30%", "bottom 40%"]
     assert tiers["share_of_value"].iloc[0] == pytest.approx(metrics["clv"]["top_decile_share"])
+    models = pd.read_csv(out / "model_comparison.csv")
+    assert models["model"].tolist() == ["BG/NBD", "Pareto/NBD"]
+    assert (models["actual_total"] == metrics["holdout"]["actual_total"]).all()
     for name in ("holdout_by_frequency.csv", "cumulative_tracking.csv", "parameters.csv",
                  "holdout_by_frequency.png", "cumulative_tracking.png", "value_concentration.png"):
         assert (out / name).exists(), name
@@ -74,6 +77,10 @@ def test_clv_notebook_reproduces_cdnow(tmp_path, reference_data, cdnow_published
     for name, published in {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}.items():
         assert cal[name] == pytest.approx(published, abs=0.0005), name
     assert cal["log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
+    pnbd = metrics["pareto_nbd_calibration"]  # FHL (2005) MATLAB note: r 0.553, alpha 10.578, s 0.606
+    for name, published in {"r": 0.553, "alpha": 10.578, "s": 0.606}.items():
+        assert pnbd[name] == pytest.approx(published, abs=0.0005), name
+    assert pnbd["log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
     assert metrics["holdout"]["customers"] == 2357
     assert not (tmp_path / "out" / "truth_check.csv").exists()  # data/truth.json is another world
     customers = pd.read_csv(tmp_path / "out" / "customers.csv")
