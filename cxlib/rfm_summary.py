@@ -96,8 +96,8 @@ def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amoun
                      table=TABLE, column=amount_col, source=source)
         require_rows(
             transactions, amounts < 0,
-            "negative amounts (returns); the spend model needs purchase values > 0. Net each "
-            "return against its purchase, or drop returns, before summarizing",
+            "negative amounts (returns); the spend model needs purchase values, not refunds. Net "
+            "each return against its purchase, or drop returns, before summarizing",
             table=TABLE, column=amount_col, source=source, show=[customer_col, date_col, amount_col])
         zero = amounts == 0
         if zero.any():
