@@ -23,7 +23,7 @@ from .report import (ReportError, execute_notebook, find_notebook, new_run_id, p
 
 
 def _cmd_report(args) -> int:
-    run = run_report(args.config, args.out, args.only or None)
+    run = run_report(args.config, args.out, args.only or None, jobs=args.jobs)
     print(f"Index: {run.index}")
     if not run.ok:
         failed = [r.notebook for r in run.results if r.status != "ok"]
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default notebooks/reports.yaml)")
     p.add_argument("--out", help="folder holding the run folders (default reports/)")
     p.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+    p.add_argument("--jobs", type=int, help="notebooks executed at once (default 2)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("run", help="execute one notebook")

@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import multiprocessing
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -185,9 +187,10 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
         pm.execute_notebook(str(path), str(executed), parameters=params, kernel_name=kernel,
                             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
                             execution_timeout=timeout,
-                            # kernel log noise (such as its transport notice) is not for readers;
-                            # cell errors still reach the notebook and the index
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            # kernel log noise (its transport notice, an interrupt at
+                            # shutdown) is not for readers; cell errors still reach the
+                            # notebook and the index
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except Exception as exc:  # the notebook's own error is shown in the index and kept in the file
         error = _one_line_error(exc)
     seconds = time.perf_counter() - start
@@ -254,7 +257,7 @@ class RunResult:
 
 def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
                notebooks: list[str] | None = None, *, run_id: str | None = None,
-               echo=print) -> RunResult:
+               jobs: int | None = None, echo=print) -> RunResult:
     """Execute every notebook (or ``notebooks``) with the configured parameters.
 
     Parameters
@@ -267,6 +270,9 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         Only these notebooks (names such as ``01_churn_survival``).
     run_id : str, optional
         Name of the run folder; a timestamp by default.
+    jobs : int, optional
+        Notebooks executed at once, each in its own process (default: 2, or 1 on a one-core
+        machine). The notebooks are independent, so this only changes the wall time.
     echo : callable
         Receives progress lines.
     """
@@ -287,13 +293,31 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
     metadata = run_metadata()
     results: list[NotebookResult] = []
     echo(f"Rendering {len(paths)} notebooks into {final}")
+    jobs = max(1, min(jobs or min(2, os.cpu_count() or 1), len(paths)))
+
+    def done(res: NotebookResult) -> None:
+        results.append(res)
+        tail = "ok" if res.status == "ok" else f"FAILED: {res.error}"
+        echo(f"[{len(results)}/{len(paths)}] {res.notebook} {tail} ({res.seconds:.1f} s)")
+
     try:
-        for i, nb in enumerate(paths, 1):
-            echo(f"[{i}/{len(paths)}] {nb.stem} ...")
-            res = execute_notebook(nb, staging / nb.stem, settings.get(nb.stem, {}))
-            results.append(res)
-            tail = "ok" if res.status == "ok" else f"FAILED: {res.error}"
-            echo(f"[{i}/{len(paths)}] {nb.stem} {tail} ({res.seconds:.1f} s)")
+        if jobs == 1:
+            for nb in paths:
+                echo(f"  running {nb.stem} ...")
+                done(execute_notebook(nb, staging / nb.stem, settings.get(nb.stem, {})))
+        else:
+            # separate processes: papermill changes the working directory while it runs
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = []
+                for nb in paths:
+                    futures.append(pool.submit(execute_notebook, nb, staging / nb.stem,
+                                               settings.get(nb.stem, {})))
+                echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in paths))
+                for future in as_completed(futures):
+                    done(future.result())
+        order = [nb.stem for nb in paths]
+        results.sort(key=lambda r: order.index(r.notebook))
     except BaseException:
         # An interrupted run is not a report: leave no folder that could pass for one.
         shutil.rmtree(staging, ignore_errors=True)
