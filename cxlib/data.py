@@ -178,11 +178,14 @@ def require_rows(df: pd.DataFrame, bad, message: str, *, table: str, column: str
 
 
 def to_numeric(df: pd.DataFrame, column: str, *, table: str, source=None,
-               allow_missing: bool = True, integer: bool = False) -> pd.Series:
+               allow_missing: bool = True, integer: bool = False,
+               expected: str = "expected numbers", warn_missing: bool = True) -> pd.Series:
     """Coerce a column to numbers.
 
-    Text that is not a number is an error. Blank cells become NaN with a :class:`DataWarning`
-    when ``allow_missing`` (the caller decides what NaN means), an error otherwise.
+    Text that is not a number is an error whose message ends with ``expected``. Blank cells
+    become NaN when ``allow_missing`` (the caller decides what NaN means), with a
+    :class:`DataWarning` unless ``warn_missing`` is off because the caller says more; an error
+    otherwise.
     """
     s = df[column]
     if pd.api.types.is_bool_dtype(s):
@@ -192,10 +195,10 @@ def to_numeric(df: pd.DataFrame, column: str, *, table: str, source=None,
         blank = text.isna() | (text == "")
         num = pd.to_numeric(text.where(~blank), errors="coerce")
         bad = (num.isna() & ~blank).to_numpy()
-        require_rows(df, bad, "expected numbers", table=table, column=column, source=source)
+        require_rows(df, bad, expected, table=table, column=column, source=source)
         s = num.astype(float)
     missing = s.isna().to_numpy()
-    if missing.any():
+    if missing.any() and (warn_missing or not allow_missing):
         if not allow_missing:
             require_rows(df, missing, "blank cells; expected a number in every row",
                          table=table, column=column, source=source)

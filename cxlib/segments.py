@@ -120,19 +120,10 @@ def check_features(df: pd.DataFrame, features: Sequence[str] | None = None, *, k
     require_not_empty(df, table=table, source=source)
     out = pd.DataFrame(index=df.index)
     for col in features:
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s):
-            s = s.astype(float)
-        elif not pd.api.types.is_numeric_dtype(s):
-            text = s.astype("string").str.strip()
-            blank = text.isna() | (text == "")
-            num = pd.to_numeric(text.where(~blank), errors="coerce")
-            require_rows(df, (num.isna() & ~blank).to_numpy(),
-                         "expected numbers; clustering needs numeric features (one-hot encode a "
-                         "category such as plan, or leave it out)", table=table, column=col,
-                         source=source)
-            s = num
-        out[col] = s.astype(float)
+        out[col] = to_numeric(
+            df, col, table=table, source=source, warn_missing=False,  # warned below, with the fix
+            expected="expected numbers; clustering needs numeric features (one-hot encode a "
+                     "category such as plan, or leave it out)")
         values = out[col].to_numpy()
         finite = np.isfinite(values)
         if not finite.any():
