@@ -114,21 +114,26 @@ def monthly_activity(customers: pd.DataFrame | None = None,
 
 def load_tables(customers_path: str = "", transactions_path: str = "", survey_path: str = "", *,
                 observation_end=None, customer_numeric=(), ratings=(), overall_scale=(1, 5),
-                rating_scale=(1, 5), nps: bool = True) -> dict[str, pd.DataFrame]:
-    """Load whichever canonical tables have a path; an empty path skips that table."""
+                rating_scale=(1, 5), nps: bool = True, customer_columns=None,
+                transaction_columns=None, survey_columns=None) -> dict[str, pd.DataFrame]:
+    """Load whichever canonical tables have a path; an empty path skips that table.
+
+    ``*_columns`` map canonical names to yours, e.g. ``{"customer_id": "CustomerID"}``.
+    """
     from . import data
 
     tables = {}
     if customers_path:
         tables["customers"] = data.load_customers(customers_path, observation_end=observation_end,
-                                                  numeric=customer_numeric)
+                                                  numeric=customer_numeric, columns=customer_columns)
     if transactions_path:
-        tables["transactions"] = data.load_transactions(transactions_path,
-                                                        observation_end=observation_end)
+        tables["transactions"] = data.load_transactions(
+            transactions_path, observation_end=observation_end, columns=transaction_columns)
     if survey_path:
-        tables["survey"] = data.load_survey(survey_path, ratings=ratings, overall_scale=tuple(overall_scale),
-                                            rating_scale=tuple(rating_scale), nps=nps,
-                                            observation_end=observation_end)
+        tables["survey"] = data.load_survey(
+            survey_path, ratings=ratings, overall_scale=tuple(overall_scale),
+            rating_scale=tuple(rating_scale), nps=nps, observation_end=observation_end,
+            columns=survey_columns)
     if not tables:
         raise ValueError("no table to look at: give at least one of customers_path, "
                          "transactions_path, survey_path")
