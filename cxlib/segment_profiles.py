@@ -226,15 +226,21 @@ def segment_crosstab(segments: pd.Series, values: pd.Series, *, normalize: str |
     return tab
 
 
-def churn_by_customer(customers_path, *, observation_end=None) -> pd.Series:
-    """0/1 churn flag by customer id from the customers table (blank churn date = active)."""
-    cust = load_customers(customers_path, observation_end=observation_end)
+def churn_by_customer(customers_path, *, observation_end=None, columns=None) -> pd.Series:
+    """0/1 churn flag by customer id from the customers table (blank churn date = active).
+
+    ``columns`` maps canonical names to yours, as in :func:`cxlib.data.load_customers`.
+    """
+    cust = load_customers(customers_path, observation_end=observation_end, columns=columns)
     return cust.set_index("customer_id")["churned"]
 
 
-def satisfaction_by_customer(survey_path, *, column: str = "overall") -> pd.Series:
-    """Mean overall satisfaction by customer id (customers answering twice are averaged)."""
-    survey = load_survey(survey_path, nps=False)  # only the overall score is used here
+def satisfaction_by_customer(survey_path, *, column: str = "overall", columns=None) -> pd.Series:
+    """Mean overall satisfaction by customer id (customers answering twice are averaged).
+
+    ``columns`` maps canonical names to yours, as in :func:`cxlib.data.load_survey`.
+    """
+    survey = load_survey(survey_path, nps=False, columns=columns)  # only the overall score is used
     survey = survey.dropna(subset=["customer_id"]) if "customer_id" in survey else survey.iloc[0:0]
     return survey.groupby("customer_id")[column].mean().rename("satisfaction")
 

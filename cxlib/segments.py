@@ -620,12 +620,16 @@ def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
 
 
 def load_inputs(data_path, transactions_path, features: Sequence[str], *, observation_end=None,
-                id_column: str = "customer_id") -> tuple[pd.DataFrame, pd.DataFrame | None]:
+                id_column: str = "customer_id", transaction_columns=None,
+                ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The clustering features and the RFM table, from whichever tables are given.
 
     Features found in the per-customer table ``data_path`` are read from it; the others must
     be RFM columns (``recency``, ``frequency``, ``monetary``, ``avg_spend``, ``tenure``) built
     from ``transactions_path``. With ``data_path`` empty, every feature comes from RFM.
+
+    ``id_column`` names the customer id in ``data_path``; ``transaction_columns`` maps the
+    canonical transaction columns to yours (see :func:`cxlib.data.load_transactions`).
 
     Returns
     -------
@@ -638,7 +642,8 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
     features = list(features)
     rfm = None
     if transactions_path not in (None, ""):
-        tx = load_transactions(transactions_path, observation_end=observation_end or None)
+        tx = load_transactions(transactions_path, observation_end=observation_end or None,
+                               columns=transaction_columns)
         rfm = rfm_table(tx, observation_end=observation_end or None)
     if data_path in (None, ""):
         if rfm is None:

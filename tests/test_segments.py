@@ -312,6 +312,27 @@ def test_load_inputs_reads_features_and_builds_rfm(tmp_path):
         seg_mod.load_inputs("", "", ["age"])
 
 
+def test_load_inputs_and_profiles_take_the_users_column_names(tmp_path):
+    from cxlib import segment_profiles as prof
+
+    world = make_world(n_customers=200, seed=4)
+    paths = world.write(tmp_path)
+    ren = {"customer_id": "CustID", "timestamp": "When", "amount": "Value"}
+    tx = pd.read_csv(paths["transactions"]).rename(columns=ren)
+    tx.to_csv(tmp_path / "tx_renamed.csv", index=False)
+    cust = pd.read_csv(paths["customers"]).rename(columns={"customer_id": "CustID", "churn_date": "Left"})
+    cust.to_csv(tmp_path / "cust_renamed.csv", index=False)
+    X, rfm = seg_mod.load_inputs(tmp_path / "cust_renamed.csv", tmp_path / "tx_renamed.csv",
+                                 ["age", "frequency"], observation_end="2025-12-31",
+                                 id_column="CustID", transaction_columns=ren)
+    X0, rfm0 = seg_mod.load_inputs(paths["customers"], paths["transactions"], ["age", "frequency"],
+                                   observation_end="2025-12-31")
+    pd.testing.assert_frame_equal(X, X0, check_names=False)
+    churned = prof.churn_by_customer(tmp_path / "cust_renamed.csv",
+                                     columns={"customer_id": "CustID", "churn_date": "Left"})
+    assert churned.sum() == world.customers["churn_date"].notna().sum()
+
+
 def test_dbscan_eps_is_the_knee_of_the_k_distance_curve():
     """Independently computed: the knee is the sorted k-distance farthest below its chord."""
     X, _ = blobs(n=300, seed=2)
