@@ -75,10 +75,13 @@ def value_concentration(clv, currency: str = ""):
     ax.plot(100 * share_customers, 100 * share_value, label="customers ranked by CLV")
     ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label="every customer worth the same")
     ax.axvline(10, color="C3", linestyle="--", alpha=0.6)
+    ax.plot([10], [100 * top], marker="o", color="C3")
+    # An explicit arrow colour: the theme draws patch edges in white, which hid the arrow.
     ax.annotate(f"top 10% hold {top:.0%}", (10, 100 * top), xytext=(18, 100 * top - 12),
-                arrowprops={"arrowstyle": "->"})
+                arrowprops={"arrowstyle": "->", "color": "0.25"})
     ax.set_xlabel("share of customers (%), most valuable first")
-    ax.set_ylabel(f"share of total CLV (%{', ' + currency if currency else ''})")
+    # A share of value has no currency unit; ``currency`` is kept for compatibility.
+    ax.set_ylabel("share of total CLV (%)")
     ax.set_title("How concentrated is customer value?")
     ax.legend(loc="lower right")
     fig.tight_layout()

@@ -27,6 +27,8 @@ __all__ = [
     "describe_purchase_model",
     "describe_spend_model",
     "describe_holdout",
+    "describe_holdout_by_frequency",
+    "describe_model_comparison",
     "holdout_by_frequency",
     "compare_with_truth",
     "holdout_errors",
@@ -232,6 +234,57 @@ def describe_holdout(errors: dict, holdout_length: float, time_unit: str = "W") 
             f"before\" misses by {errors['mae_naive']:.2f}) and predicted and actual counts correlate "
             f"at {errors['correlation']:.2f}: trust the ranking and the totals more than any single "
             "customer's number.")
+
+
+def describe_holdout_by_frequency(table: pd.DataFrame, min_customers: int = 30,
+                                  tolerance: float = 0.10) -> str:
+    """A plain-language reading of :func:`holdout_by_frequency`: where the predicted mean misses.
+
+    Buckets with fewer than ``min_customers`` customers are left out of the reading (their means
+    are noise); a bucket counts as missed when the predicted mean is more than ``tolerance``
+    (relative) away from the actual mean.
+    """
+    rows = table[(table["customers"] >= min_customers) & (table["actual"] > 0)]
+    if rows.empty:
+        return f"No frequency bucket has {min_customers} or more customers with holdout purchases to compare."
+    rel = rows["predicted"] / rows["actual"] - 1
+    worst = rel.abs().idxmax()
+    missed = rows.loc[rel.abs() > tolerance, "frequency_cal"].tolist()
+    text = (f"Over the {len(rows)} buckets with at least {min_customers} customers, the predicted mean "
+            f"is always within {rel.abs().max():.0%} of the actual one; the largest gap is for customers with "
+            f"{rows.loc[worst, 'frequency_cal']} calibration purchases (predicted "
+            f"{rows.loc[worst, 'predicted']:.2f} against {rows.loc[worst, 'actual']:.2f}, "
+            f"{rel[worst]:+.0%}). ")
+    if missed:
+        under = [f for f, r in zip(rows["frequency_cal"], rel) if r < -tolerance]
+        over = [f for f, r in zip(rows["frequency_cal"], rel) if r > tolerance]
+        parts = []
+        if under:
+            parts.append(f"under-predicts the buckets {', '.join(under)}")
+        if over:
+            parts.append(f"over-predicts the buckets {', '.join(over)}")
+        text += f"Beyond {tolerance:.0%}, the model " + " and ".join(parts) + "."
+    else:
+        text += f"No bucket is off by more than {tolerance:.0%}: the model separates light from heavy buyers well."
+    return text
+
+
+def describe_model_comparison(table: pd.DataFrame) -> str:
+    """A plain-language reading of :func:`compare_models` for two models with the same number
+    of parameters (BG/NBD and Pareto/NBD have four each), so log-likelihoods compare directly."""
+    t = table.sort_values("log_likelihood", ascending=False).reset_index(drop=True)
+    best, other = t.iloc[0], t.iloc[1]
+    gap = float(best["log_likelihood"] - other["log_likelihood"])
+    strength = ("a negligible difference" if gap < 2 else "a small difference" if gap < 5
+                else "a clear difference")
+    closer = t.loc[t["total_error_pct"].abs().idxmin(), "model"]
+    return (f"{best['model']} fits the calibration data better: log-likelihood "
+            f"{best['log_likelihood']:,.1f} against {other['log_likelihood']:,.1f} for {other['model']}, "
+            f"{gap:,.1f} units apart with the same number of parameters ({strength}; the AIC differs "
+            f"by twice the gap). In the holdout {best['model']} misses the total by "
+            f"{best['total_error_pct']:+.1f}% and {other['model']} by {other['total_error_pct']:+.1f}% "
+            f"({closer} is closer); the per-customer mean absolute errors are {best['mae']:.3f} and "
+            f"{other['mae']:.3f}.")
 
 
 # --- validation --------------------------------------------------------------------------------

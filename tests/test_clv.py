@@ -603,3 +603,42 @@ def test_cumulative_tracking_on_cdnow(cdnow_bgf, cdnow_log):
     at_cal = track[~track["holdout"]].iloc[-1]
     assert at_cal["predicted"] == pytest.approx(at_cal["actual"], rel=0.05)
 
+
+
+def test_describe_holdout_by_frequency_names_the_largest_gap():
+    table = pd.DataFrame({"frequency_cal": ["0", "1", "2", "7+"], "customers": [500, 200, 100, 10],
+                          "actual": [0.2, 0.7, 1.4, 6.0], "predicted": [0.21, 0.52, 1.35, 3.0]})
+    text = clv.describe_holdout_by_frequency(table)
+    # The 7+ bucket has too few customers to count; bucket 1 is off by -26%.
+    assert "3 buckets" in text and "1 calibration purchases" in text and "-26%" in text
+    assert "under-predicts the buckets 1." in text and "over-predicts" not in text
+    close = table.assign(predicted=table["actual"] * 1.05)
+    assert "No bucket is off by more than 10%" in clv.describe_holdout_by_frequency(close)
+
+
+def test_describe_model_comparison_orders_by_log_likelihood():
+    table = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "log_likelihood": [-9582.43, -9594.98],
+                          "predicted_total": [1653.4, 1665.5], "actual_total": [1882.0, 1882.0],
+                          "total_error_pct": [-12.15, -11.50], "mae": [0.785, 0.755],
+                          "correlation": [0.626, 0.630]})
+    text = clv.describe_model_comparison(table)
+    assert text.startswith("BG/NBD fits the calibration data better")
+    assert "-9,582.4 against -9,595.0" in text and "12.5 units apart" in text
+    assert "(Pareto/NBD is closer)" in text
+    swapped = table.assign(log_likelihood=[-9600.0, -9599.5])
+    assert clv.describe_model_comparison(swapped).startswith("Pareto/NBD fits")
+    assert "negligible" in clv.describe_model_comparison(swapped)
+
+
+def test_value_concentration_labels_a_share_without_currency():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cxlib import clv_plots, config
+
+    config.set_theme()  # the theme draws patch edges in white
+    fig = clv_plots.value_concentration(np.arange(1.0, 101.0), "$")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "share of total CLV (%)"
+    arrow = [c for c in ax.get_children() if type(c).__name__ == "Annotation"][0].arrow_patch
+    assert arrow.get_edgecolor()[:3] != (1.0, 1.0, 1.0)  # visible on a white background
