@@ -59,10 +59,15 @@ def churn_probability(intercept: float, coefs, x) -> float | np.ndarray | pd.Ser
 
 def horizon_labels(df: pd.DataFrame, horizon: float, *, duration_col: str = "duration",
                    event_col: str = "event") -> pd.Series:
-    """1 = churned by ``horizon``, 0 = still a customer at ``horizon``, NaN = censored earlier."""
+    """1 = churned by ``horizon``, 0 = still a customer at ``horizon``, NaN = censored earlier.
+
+    A customer censored exactly at the horizon is known to have stayed that long (censored at
+    :math:`t` means :math:`T > t`, as in the Kaplan-Meier estimate), so their label is 0; with
+    whole-month tenures that is every active customer whose tenure equals the horizon.
+    """
     t = df[duration_col].to_numpy(dtype=float)
     e = df[event_col].to_numpy(dtype=int)
-    y = np.where((e == 1) & (t <= horizon), 1.0, np.where(t > horizon, 0.0, np.nan))
+    y = np.where((e == 1) & (t <= horizon), 1.0, np.where(t >= horizon, 0.0, np.nan))
     return pd.Series(y, index=df.index, name="churned_by_horizon")
 
 
@@ -157,15 +162,19 @@ def compare_with_cox(cox, logit: HorizonLogistic, train: pd.DataFrame, test: pd.
 
 
 def describe_censoring_bias(logit: HorizonLogistic, observed_km: float, horizon: float,
-                            time_unit: str) -> str:
-    """What dropping customers censored before the horizon did to the logistic model."""
+                            time_unit: str, sample: str = "the test set") -> str:
+    """What dropping customers censored before the horizon did to the logistic model.
+
+    ``observed_km`` is the Kaplan-Meier churn by the horizon in ``sample``; pass the training
+    customers' estimate (``sample="the same training customers"``) to compare like with like.
+    """
     n = logit.n_used_ + logit.n_dropped_
     share = logit.n_dropped_ / n
     return (f"{logit.n_dropped_} of {n} training customers ({share:.1%}) were still active but "
             f"observed for less than {horizon:g} {time_unit}, so the logistic model had to drop "
             f"them. Among the customers it kept, {logit.label_rate_:.1%} churned by {horizon:g} "
             f"{time_unit}; the Kaplan-Meier estimate, which also uses the dropped customers' "
-            f"{time_unit} without churn, puts churn by then at {observed_km:.1%} in the test set. "
+            f"{time_unit} without churn, puts churn by then at {observed_km:.1%} for {sample}. "
             "Dropping short-tenure stayers keeps every early churner but not their peers who "
             "stayed, which pushes the logistic probabilities up; labelling them as stayers would "
             "push them down. The Cox model needs neither shortcut.")

@@ -232,6 +232,17 @@ def test_horizon_logistic_matches_statsmodels(rossi):
     assert np.allclose(model.predict_proba(rossi.loc[known]), ref.predict(), atol=1e-5)
 
 
+def test_horizon_labels_count_customers_censored_at_the_horizon_as_stayers():
+    """Censored at t means the lifetime exceeds t, so an active customer whose tenure equals the
+    horizon is a known non-churner (label 0), not an unknown; a churn at the horizon is a 1."""
+    df = pd.DataFrame({"duration": [3.0, 12.0, 12.0, 5.0, 20.0, 20.0],
+                       "event": [1, 1, 0, 0, 0, 1]})
+    y = horizon_labels(df, 12)
+    assert y.iloc[:3].tolist() == [1.0, 1.0, 0.0]
+    assert np.isnan(y.iloc[3])
+    assert y.iloc[4:].tolist() == [0.0, 0.0]
+
+
 # ------------------------------------------------------------------------- synthetic truth
 
 def test_true_hazard_coefficients_inside_95_intervals(world, synth):
