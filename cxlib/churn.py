@@ -288,8 +288,9 @@ def describe_scores(scores: pd.DataFrame, horizon: float, time_unit: str,
     text = (f"Of {len(scores)} active customers, {', '.join(parts)} risk (churn within the next "
             f"{horizon:g} {time_unit}: high >= {cutoffs[1]:.0%}, low < {cutoffs[0]:.0%}).")
     if len(full):
-        text += (f" On average they are expected to stay {full['remaining_lifetime'].mean():.1f} "
-                 f"of the next {horizon:g} {time_unit}.")
+        text += (f" The {len(full)} with a full {horizon:g}-{time_unit} window are expected, on "
+                 f"average, to stay {full['remaining_lifetime'].mean():.1f} of those "
+                 f"{horizon:g} {time_unit} (restricted mean).")
     capped = len(scores) - len(full)
     if capped:
         text += (f" {capped} long-tenured customers are closer than {horizon:g} {time_unit} to "

@@ -45,8 +45,10 @@ def plot_forest(summary: pd.DataFrame, title: str = "Hazard ratios with 95% conf
     ax.axvline(1, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     lo, hi = float(s["ci_lower"].min()), float(s["ci_upper"].max())
-    ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
-             if lo / 1.2 <= t <= hi * 1.2]
+    candidates = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
+    if hi / lo < 4:  # a narrow range: label every tenth so each interval can be read off
+        candidates = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.5, 1.7, 2, 2.5, 3)
+    ticks = [t for t in candidates if lo / 1.1 <= t <= hi * 1.1]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_yticks(y, labels)
