@@ -245,8 +245,14 @@ class DriverModel:
                          "read single coefficients with care and rely on the relative importance.")
         else:
             parts.append(f"Collinearity is modest (largest VIF {d['max_vif']:.1f}).")
-        parts.append(f"{d['n_cooks_above_4_over_n']} responses have Cook's distance above 4/n "
-                     f"(largest {d['max_cooks_distance']:.3f}).")
+        parts.append(f"{d['n_cooks_above_4_over_n']} responses have Cook's distance above 4/n = "
+                     f"{4 / self.n_:.2g}, the usual flag for a closer look (largest "
+                     f"{d['max_cooks_distance']:.3f})")
+        if d["max_cooks_distance"] < 0.5:
+            parts[-1] += "; all are far below 0.5, so no single response dominates the fit."
+        else:
+            parts[-1] += ("; a distance of 0.5 or more means one response moves the coefficients "
+                          "visibly, look at it before trusting the fit.")
         return " ".join(parts)
 
 

@@ -28,7 +28,8 @@ from .data import (DataError, DataWarning, load_survey, read_table, require_colu
 from .drivers import DriverModel, OrdinalDriverModel, rank_agreement
 
 __all__ = [
-    "load_ratings", "count_customers", "csat_summary", "nps_summary", "headline_metrics", "satisfaction_index",
+    "load_ratings", "count_customers", "csat_summary", "nps_summary", "headline_metrics",
+    "headline_display", "segment_difference", "satisfaction_index",
     "driver_table", "ordinal_check", "importance_performance", "word_of_mouth",
     "referral_projection", "referral_comparison", "describe_headline", "describe_drivers",
     "describe_index", "describe_fix_first", "describe_referrals", "plot_importance", "plot_ipa",
@@ -224,6 +225,8 @@ def headline_metrics(df: pd.DataFrame, target: str, scale: tuple[float, float] =
 
     out = _by_segment(df, segment_col or None, one)
     out["n"] = out["n"].astype(int)
+    if "nps_n" in out:
+        out["nps_n"] = out["nps_n"].astype(int)
     out.attrs.update(top_box_from=scale[1] - 1 if top_box_from is None else top_box_from,
                      segment_col=segment_col or None)
     return out
@@ -446,30 +449,91 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
     segs = headline.drop(index=ALL)
     if len(segs) > 1:
         best, worst = segs["csat_mean"].idxmax(), segs["csat_mean"].idxmin()
-        overlap = segs.loc[best, "csat_mean_ci_lower"] <= segs.loc[worst, "csat_mean_ci_upper"]
         col = headline.attrs.get("segment_col")
         b_name, w_name = (f"{col} = {best}", f"{col} = {worst}") if col else (f"'{best}'", f"'{worst}'")
         text += (f" By segment, {b_name} is most satisfied ({segs.loc[best, 'csat_mean']:.2f}) and "
-                 f"{w_name} least ({segs.loc[worst, 'csat_mean']:.2f}); "
-                 + ("their intervals overlap, so the difference may be noise." if overlap else
-                    "their intervals do not overlap."))
+                 f"{w_name} least ({segs.loc[worst, 'csat_mean']:.2f})")
+        diff = segment_difference(headline, best, worst, confidence)
+        if np.isfinite(diff["p"]):
+            pairs = len(segs) * (len(segs) - 1) // 2
+            p_adj = min(1.0, diff["p"] * pairs)
+            adj = (f", Bonferroni-adjusted over the {pairs} segment pairs p = {p_adj:.2g}"
+                   if pairs > 1 else "")
+            verdict = ("unlikely to be chance alone" if p_adj < 1 - confidence else
+                       "which chance alone could produce")
+            text += (f": a difference of {diff['diff']:.2f} points ({pct} CI {diff['ci_lower']:.2f} to "
+                     f"{diff['ci_upper']:.2f}; Welch t-test p = {diff['p']:.2g}{adj}), {verdict}.")
+        else:
+            text += "."
     return text
 
 
-def describe_drivers(table: pd.DataFrame, r2: float) -> str:
-    """The ranked drivers in words."""
+def headline_display(headline: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """A compact, readable view of :func:`headline_metrics`: one column per measure with its
+    interval as text (the full table with every bound is what gets saved)."""
+    h = headline
+    fmt = f"{{:.{decimals}f}}"
+
+    def interval(col, scale=1.0, spec=fmt):
+        return [f"{spec.format(scale * m)} ({spec.format(scale * lo)} to {spec.format(scale * hi)})"
+                if pd.notna(m) else "" for m, lo, hi in
+                zip(h[col], h[f"{col}_ci_lower"], h[f"{col}_ci_upper"])]
+
+    out = pd.DataFrame({"n": h["n"].astype(int)}, index=h.index)
+    out["CSAT mean (CI)"] = interval("csat_mean")
+    out["top box % (CI)"] = interval("csat_top2box", 100, "{:.0f}")
+    out["sum k N_k / N"] = h["csat_distribution_score"].round(decimals)
+    if "nps" in h:
+        out["NPS (CI)"] = interval("nps", 1, "{:+.0f}")
+        for part in ["promoters", "passives", "detractors"]:
+            out[f"{part} %"] = (100 * h[f"nps_{part}"]).round(0).astype("Int64")
+    return out
+
+
+def segment_difference(headline: pd.DataFrame, a, b, confidence: float = 0.95) -> pd.Series:
+    """Difference in mean CSAT between segments ``a`` and ``b`` of a :func:`headline_metrics`
+    table, with a Welch (1947) t interval and two-sided p-value.
+
+    Each segment's standard error is recovered from its t interval (half-width / t_{n-1}), so
+    ``confidence`` must be the level the table was built with. Overlapping segment intervals do
+    not mean the difference is insignificant; this test is the right comparison.
+    """
+    t_crit = stats.t.ppf(0.5 + confidence / 2, headline.loc[[a, b], "n"].astype(float) - 1)
+    half = (headline.loc[[a, b], "csat_mean_ci_upper"] - headline.loc[[a, b], "csat_mean_ci_lower"]) / 2
+    se = (half / t_crit).to_numpy(dtype=float)
+    n = headline.loc[[a, b], "n"].to_numpy(dtype=float)
+    diff = float(headline.loc[a, "csat_mean"] - headline.loc[b, "csat_mean"])
+    se_d = float(np.sqrt((se ** 2).sum()))
+    if not np.isfinite(se_d) or se_d == 0:
+        return pd.Series({"diff": diff, "se": se_d, "df": np.nan, "ci_lower": np.nan,
+                          "ci_upper": np.nan, "p": np.nan})
+    df = se_d ** 4 / np.sum(se ** 4 / (n - 1))  # Welch-Satterthwaite
+    q = stats.t.ppf(0.5 + confidence / 2, df)
+    p = float(2 * stats.t.sf(abs(diff) / se_d, df))
+    return pd.Series({"diff": diff, "se": se_d, "df": float(df), "ci_lower": diff - q * se_d,
+                      "ci_upper": diff + q * se_d, "p": p})
+
+
+def describe_drivers(table: pd.DataFrame, r2: float, confidence: float = 0.95) -> str:
+    """The ranked drivers in words.
+
+    ``importance`` is a driver's part of R^2 (the parts sum to R^2); ``importance_share`` is that
+    part divided by R^2 (the shares sum to 1). Drivers whose OLS p-value is at or above
+    ``1 - confidence`` are named as having no clear effect of their own.
+    """
     top = table.iloc[0]
     others = table.iloc[1:3]["driver"].tolist()
-    text = (f"The drivers explain {r2:.0%} of the variation in overall satisfaction. "
+    text = (f"The drivers explain {r2:.0%} of the variation in overall satisfaction (R^2 = {r2:.3f}). "
             f"'{top['driver']}' matters most: {top['importance_share']:.0%} of the explained part")
     if pd.notna(top["importance_ci_lower"]):
-        text += (f" (R^2 share {top['importance']:.3f}, interval {top['importance_ci_lower']:.3f}-"
-                 f"{top['importance_ci_upper']:.3f}; first in {top['rank_stability']:.0%} of the "
-                 "bootstrap resamples)")
+        text += (f" (it accounts for {top['importance']:.3f} of the R^2, {confidence:.0%} bootstrap "
+                 f"interval {top['importance_ci_lower']:.3f}-{top['importance_ci_upper']:.3f}; first "
+                 f"in {top['rank_stability']:.0%} of the resamples)")
     if others:
         text += ", followed by " + " and ".join(f"'{d}'" for d in others)
-    weak = table.loc[table["p"] > 0.05, "driver"].tolist()
-    text += "." + (f" No clear effect once the others are known: {', '.join(weak)}." if weak else "")
+    weak = table.loc[table["p"] >= 1 - confidence, "driver"].tolist()
+    text += "." + (f" No clear effect once the others are known (p >= {1 - confidence:.2g}): "
+                   f"{', '.join(weak)}." if weak else "")
     return text
 
 
@@ -501,22 +565,28 @@ def describe_fix_first(ipa: pd.DataFrame) -> str:
 
 
 def describe_referrals(projection: pd.DataFrame, comparison: pd.DataFrame,
-                       referral_rate: float) -> str:
-    """The referral projection and why the mean-score version is not used."""
+                       referral_rate: float, confidence: float = 0.95) -> str:
+    """The referral projection and why the mean-score version is not used.
+
+    The interval carries only the sampling uncertainty of the promoter share (its Wilson
+    interval); the referral rate is an assumption and has none.
+    """
     a = projection.iloc[0]
     lit = comparison.iloc[1:]
     spread = ", ".join(f"{m:,.0f} ({v.split(': ')[-1]})" for v, m in
                        zip(lit["version"], lit["new_customers"]))
     return (f"At {referral_rate:g} new customers per promoter, {a['customers']:,.0f} customers with "
             f"{a['promoter_share']:.0%} promoters bring about {a['new_customers']:,.0f} new customers "
-            f"({a['new_customers_ci_lower']:,.0f}-{a['new_customers_ci_upper']:,.0f}). The mean-score "
+            f"({confidence:.0%} interval {a['new_customers_ci_lower']:,.0f}-"
+            f"{a['new_customers_ci_upper']:,.0f}, from the promoter share alone). The mean-score "
             f"formula would give {spread} from the same answers: its answer depends on the scale.")
 
 
 # --- figures --------------------------------------------------------------------------------
 
-def plot_importance(table: pd.DataFrame, r2: float | None = None):
-    """Horizontal bars of each driver's R^2 share with its bootstrap interval."""
+def plot_importance(table: pd.DataFrame, r2: float | None = None, confidence: float | None = None):
+    """Horizontal bars of each driver's part of R^2 (the bars sum to R^2) with its bootstrap
+    interval."""
     import matplotlib.pyplot as plt
 
     t = table.sort_values("importance")
@@ -528,7 +598,9 @@ def plot_importance(table: pd.DataFrame, r2: float | None = None):
     ax.barh(t["driver"], t["importance"], xerr=err, capsize=3, color="C0")
     title = "Relative importance of satisfaction drivers (LMG)"
     ax.set_title(title + (f", total R² = {r2:.2f}" if r2 is not None else ""))
-    ax.set_xlabel("Share of R² (explained variance, 0-1); whiskers: bootstrap interval")
+    level = f"{confidence:.0%} " if confidence is not None else ""
+    total = f" = {r2:.2f}" if r2 is not None else ""
+    ax.set_xlabel(f"Part of R² (bars sum to R²{total}); whiskers: {level}bootstrap interval")
     ax.set_ylabel("Driver")
     fig.tight_layout()
     return fig
@@ -569,12 +641,14 @@ def plot_word_of_mouth(wom: pd.DataFrame):
         ax.barh(labels, parts[col], left=left, color=colors[col], label=col)
         left += parts[col].to_numpy()
     for i, nps in enumerate(wom["nps"].iloc[::-1]):
-        ax.text(101, i, f"NPS {nps:+.0f}", va="center", fontsize=9)
+        ax.text(101, i, f"NPS {nps:+.0f}", va="center", fontsize=9,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_xlim(0, 115)
-    ax.set_title("Word of mouth by segment: detractors (0-6), passives (7-8), promoters (9-10)")
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_title("Word of mouth by segment\ndetractors (0-6), passives (7-8), promoters (9-10)")
     ax.set_xlabel("Share of respondents (%)")
     ax.set_ylabel("Segment")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -96,9 +96,51 @@ def test_headline_metrics_by_segment_use_available_answers():
     h = sat.headline_metrics(df, "overall", (1, 5), nps_col="nps", segment_col="seg")
     assert list(h.index) == ["All", "a", "b"]
     assert h.loc["All", "n"] == 5 and h.loc["All", "nps_n"] == 5
+    assert h["n"].dtype.kind == "i" and h["nps_n"].dtype.kind == "i"  # counts print as counts
     assert h.loc["a", "csat_mean"] == pytest.approx(4.0)
     assert h.loc["b", "nps"] == pytest.approx(-100 * 2 / 3)
     assert h.loc["a", "nps"] == pytest.approx(100.0)
+
+
+def test_segment_difference_is_welchs_t_test():
+    rng = np.random.default_rng(3)
+    a = rng.integers(1, 6, 300).astype(float)
+    b = np.clip(a[:200] - rng.integers(0, 2, 200), 1, 5)
+    df = pd.DataFrame({"overall": np.r_[a, b], "seg": ["a"] * 300 + ["b"] * 200})
+    h = sat.headline_metrics(df, "overall", (1, 5), segment_col="seg", confidence=0.9)
+    d = sat.segment_difference(h, "a", "b", confidence=0.9)
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert d["diff"] == pytest.approx(a.mean() - b.mean())
+    assert d["p"] == pytest.approx(ref.pvalue, rel=1e-6)
+    assert d["df"] == pytest.approx(ref.df, rel=1e-6)
+    lo, hi = ref.confidence_interval(0.9)
+    assert (d["ci_lower"], d["ci_upper"]) == (pytest.approx(lo, rel=1e-6), pytest.approx(hi, rel=1e-6))
+
+
+def test_overlapping_segment_intervals_do_not_make_a_difference_noise():
+    """Two 95% intervals can overlap while the difference is clearly significant (here the
+    canonical survey's plans): the sentence follows the Welch test, not the overlap."""
+    h = pd.DataFrame({"n": [1988, 886, 393], "csat_mean": [3.353, 3.290, 3.435],
+                      "csat_mean_ci_lower": [3.314, 3.232, 3.347],
+                      "csat_mean_ci_upper": [3.392, 3.348, 3.523],
+                      "csat_top2box": [0.45, 0.42, 0.50], "csat_top2box_ci_lower": [0.43, 0.39, 0.45],
+                      "csat_top2box_ci_upper": [0.47, 0.46, 0.55]},
+                     index=pd.Index(["All", "basic", "premium"], name="segment"))
+    assert h.loc["premium", "csat_mean_ci_lower"] < h.loc["basic", "csat_mean_ci_upper"]  # overlap
+    text = sat.describe_headline(h, (1, 5))
+    assert "Welch t-test p = 0.007" in text and "unlikely to be chance alone" in text
+    assert "may be noise" not in text
+
+
+def test_headline_display_shows_each_measure_with_its_interval():
+    df = pd.DataFrame({"overall": [5, 4, 3, 2, 5, 4], "nps": [10, 9, 7, 3, 6, 8],
+                       "seg": ["a", "a", "a", "b", "b", "b"]})
+    h = sat.headline_metrics(df, "overall", (1, 5), nps_col="nps", segment_col="seg")
+    shown = sat.headline_display(h)
+    assert list(shown.index) == ["All", "a", "b"]
+    assert shown.loc["All", "CSAT mean (CI)"].startswith(f"{h.loc['All', 'csat_mean']:.2f} (")
+    assert shown.loc["All", "NPS (CI)"].startswith(f"{h.loc['All', 'nps']:+.0f} (")
+    assert shown.loc["All", "promoters %"] == round(100 * 2 / 6)
 
 
 def test_a_segment_without_nps_answers_gets_no_score_rather_than_an_error():
