@@ -36,8 +36,12 @@ def plot_forest(summary: pd.DataFrame, title: str = "Hazard ratios with 95% conf
     import matplotlib.pyplot as plt
 
     s = summary.iloc[::-1].reset_index(drop=True)
-    labels = [f"{c} (vs {r})" if r else c for c, r in zip(s["covariate"], s["reference"])]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(s) + 1.5))
+    # "column=level (vs reference level)": the reference column is the same, so name it once
+    labels = [f"{c} (vs {r.split('=', 1)[-1]})" if r else c
+              for c, r in zip(s["covariate"], s["reference"])]
+    # widen the figure with the longest label so the plotting area keeps about 4.5 inches
+    width = max(8.0, 4.5 + 0.075 * max(len(label) for label in labels))
+    fig, ax = plt.subplots(figsize=(width, 0.45 * len(s) + 1.5))
     y = np.arange(len(s))
     ax.errorbar(s["hazard_ratio"], y, xerr=[s["hazard_ratio"] - s["ci_lower"],
                                             s["ci_upper"] - s["hazard_ratio"]],
@@ -45,7 +49,9 @@ def plot_forest(summary: pd.DataFrame, title: str = "Hazard ratios with 95% conf
     ax.axvline(1, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     lo, hi = float(s["ci_lower"].min()), float(s["ci_upper"].max())
-    candidates = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
+    candidates = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+    if hi / lo < 40:
+        candidates = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
     if hi / lo < 4:  # a narrow range: label every tenth so each interval can be read off
         candidates = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.5, 1.7, 2, 2.5, 3)
     ticks = [t for t in candidates if lo / 1.1 <= t <= hi * 1.1]

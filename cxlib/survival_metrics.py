@@ -147,7 +147,10 @@ def calibration_table(test: pd.DataFrame, churn_probability, horizon: float, bin
     """Predicted vs observed churn by ``horizon`` in groups of predicted risk (deciles).
 
     Observed churn in a group is :math:`1 - \\hat S_{KM}(h)` of that group, which counts the
-    censored customers correctly; a simple share of churners would not.
+    censored customers correctly; a simple share of churners would not. Its 95% interval is
+    Greenwood's (log-log); in a group where nobody churned by the horizon that interval collapses
+    to 0-0, so the upper limit is then the exact binomial (Clopper-Pearson) bound for 0 churns
+    among the :math:`m` customers followed to the horizon, :math:`1 - 0.025^{1/m}`.
 
     Returns ``bin, n, events, predicted, observed, observed_lower, observed_upper``.
     """
@@ -162,10 +165,13 @@ def calibration_table(test: pd.DataFrame, churn_probability, horizon: float, bin
         s = float(kmf.survival_function_at_times(horizon).iloc[0])
         ci = kmf.confidence_interval_survival_function_
         i = max(np.searchsorted(ci.index.to_numpy(dtype=float), horizon, side="right") - 1, 0)
+        lower, upper = 1 - float(ci.iloc[i, 1]), 1 - float(ci.iloc[i, 0])
+        if s >= 1.0:  # no churn by the horizon: Greenwood's interval is 0-0
+            m = int((part[duration_col].to_numpy(dtype=float) >= horizon).sum())
+            lower, upper = 0.0, (1 - 0.025 ** (1 / m)) if m else float("nan")
         rows.append({"bin": int(b) + 1, "n": len(part), "events": int(part[event_col].sum()),
                      "predicted": float(p[idx.to_numpy()].mean()), "observed": 1 - s,
-                     "observed_lower": 1 - float(ci.iloc[i, 1]),
-                     "observed_upper": 1 - float(ci.iloc[i, 0])})
+                     "observed_lower": lower, "observed_upper": upper})
     return pd.DataFrame(rows)
 
 

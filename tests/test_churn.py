@@ -276,6 +276,21 @@ def test_holdout_validation_beats_kaplan_meier_on_synthetic_world(synth):
     assert "concordance" in text and "Kaplan-Meier" in text
 
 
+def test_calibration_interval_when_nobody_churns_by_the_horizon():
+    """A decile without churn by the horizon gets the exact 0-churn upper bound, not 0 to 0."""
+    n = 100
+    test = pd.DataFrame({"duration": np.r_[np.full(50, 20.0), np.linspace(1, 30, 50)],
+                         "event": np.r_[np.zeros(50, int), np.ones(50, int)]})
+    p = np.r_[np.full(50, 0.01), np.full(50, 0.9)]
+    cal = sm.calibration_table(test, p, horizon=12, bins=2)
+    safe = cal.iloc[0]
+    assert safe["observed"] == 0 and safe["observed_lower"] == 0
+    assert safe["observed_upper"] == pytest.approx(1 - 0.025 ** (1 / 50))
+    risky = cal.iloc[1]
+    assert risky["observed_lower"] < risky["observed"] < risky["observed_upper"]
+    assert len(cal) == 2 and cal["n"].sum() == n
+
+
 def test_logistic_on_dropped_censoring_overstates_churn(synth):
     """Dropping active customers followed for less than the horizon keeps all early churners,
     so the logistic model predicts more churn than the Kaplan-Meier estimate shows."""
