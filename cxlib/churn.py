@@ -288,7 +288,7 @@ def describe_scores(scores: pd.DataFrame, horizon: float, time_unit: str,
     text = (f"Of {len(scores)} active customers, {', '.join(parts)} risk (churn within the next "
             f"{horizon:g} {time_unit}: high >= {cutoffs[1]:.0%}, low < {cutoffs[0]:.0%}).")
     if len(full):
-        text += (f" The {len(full)} with a full {horizon:g}-{time_unit} window are expected, on "
+        text += (f" The {len(full)} with a full window of {horizon:g} {time_unit} are expected, on "
                  f"average, to stay {full['remaining_lifetime'].mean():.1f} of those "
                  f"{horizon:g} {time_unit} (restricted mean).")
     capped = len(scores) - len(full)
