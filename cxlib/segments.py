@@ -576,8 +576,11 @@ def select_k(Z: np.ndarray, k_values: Sequence[int], *, method: str = "kmeans",
 
     Returns
     -------
-    DataFrame with columns ``k``, ``silhouette``, ``calinski_harabasz``, ``bic``, ``inertia``
-    (within-segment sum of squares, for an elbow plot) and ``chosen`` (bool).
+    DataFrame with columns ``k``, ``silhouette``, ``calinski_harabasz``, ``bic``,
+    ``bic_degenerate``, ``inertia`` (within-segment sum of squares, for an elbow plot) and
+    ``chosen`` (bool). ``bic`` is NaN where ``bic_degenerate``: the mixture put a component on
+    a singular covariance (see :func:`_mixture_is_degenerate`), where the likelihood is
+    unbounded and the BIC says nothing about the number of groups.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
@@ -588,6 +591,9 @@ def select_k(Z: np.ndarray, k_values: Sequence[int], *, method: str = "kmeans",
     with _threads(len(Zs)):
         table = _score_ks(Zs, k_values, method, sample_size, n_init, seed)
     if criterion == "bic":
+        if table["bic"].isna().all():
+            raise DataError("the Gaussian mixture collapsed onto repeated values at every k tried, "
+                            "so its BIC cannot choose k; use criterion='silhouette'", table=TABLE)
         best = table["bic"].idxmin()
     else:
         # Ties to three decimals go to the smaller k: idxmax returns the first maximum.
@@ -606,14 +612,34 @@ def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed).fit(Zs)
+        degenerate = _mixture_is_degenerate(gmm)
         rows.append({
             "k": int(k),
             "silhouette": _silhouette(Zs, labels, sample_size, seed),
             "calinski_harabasz": _calinski(Zs, labels),
-            "bic": float(gmm.bic(Zs)),
+            "bic": float("nan") if degenerate else float(gmm.bic(Zs)),
+            "bic_degenerate": degenerate,
             "inertia": float(inertia),
         })
     return pd.DataFrame(rows)
+
+
+#: A mixture component whose covariance has an eigenvalue below this (in standardized units,
+#: i.e. a standard deviation under 1% of the feature's) has collapsed onto repeated values.
+DEGENERATE_VARIANCE = 1e-4
+
+
+def _mixture_is_degenerate(gmm: GaussianMixture) -> bool:
+    """True when a component sits on a (near-)singular covariance.
+
+    The Gaussian mixture likelihood is unbounded: a component that shrinks onto tied values
+    (whole-number features such as ``support_tickets`` after the log has many customers at
+    exactly 0) sends ln L towards infinity, held back only by the small ridge ``reg_covar``
+    (Day 1969). Its BIC then drops by thousands without describing any customer group, so it
+    is not comparable with the BIC of the other k and is reported as missing.
+    """
+    eig = np.linalg.eigvalsh(gmm.covariances_)
+    return bool(eig.min() < DEGENERATE_VARIANCE)
 
 
 # --------------------------------------------------------------------------- notebook inputs
@@ -671,8 +697,9 @@ def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -
     best = {
         "silhouette": int(selection.loc[selection["silhouette"].idxmax(), "k"]),
         "calinski_harabasz": int(selection.loc[selection["calinski_harabasz"].idxmax(), "k"]),
-        "bic": int(selection.loc[selection["bic"].idxmin(), "k"]),
     }
+    if selection["bic"].notna().any():
+        best["bic"] = int(selection.loc[selection["bic"].idxmin(), "k"])
     row = selection.loc[selection["chosen"]].iloc[0]
     label = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz index",
              "bic": "mixture BIC"}
@@ -685,7 +712,12 @@ def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -
         text += f"The {' and the '.join(agree)} agree{'s' if len(agree) == 1 else ''}. "
     if differ:
         text += "; ".join(differ)[0].upper() + "; ".join(differ)[1:] + "."
-        if best["bic"] != chosen and best["bic"] == int(selection["k"].max()):
+        if "bic" in best and best["bic"] != chosen and best["bic"] == int(selection["k"].max()):
             text += (" A BIC still falling at the largest k usually means the mixture is fitting "
                      "fine detail (such as whole-number features), not more customer groups.")
-    return text
+    if "bic_degenerate" in selection and selection["bic_degenerate"].any():
+        bad = ", ".join(str(int(v)) for v in selection.loc[selection["bic_degenerate"], "k"])
+        text += (f" At k = {bad} the mixture collapsed a component onto repeated values (a "
+                 "singular covariance, where the likelihood has no maximum), so that BIC is left "
+                 "out rather than read as support for more segments.")
+    return text.strip()

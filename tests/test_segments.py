@@ -17,7 +17,9 @@ from sklearn.mixture import GaussianMixture
 from cxlib import segments as seg_mod
 from cxlib.data import DataError, DataWarning
 from cxlib.rfm import RF_GRID, rfm_scores, rfm_segments, rfm_table, score
-from cxlib.segment_profiles import (describe_segments, name_segments, profile_segments,
+from cxlib.segment_profiles import (chi_square_by_segment, describe_segments, describe_test,
+                                    effect_size_label,
+                                    kruskal_by_segment, name_segments, profile_segments,
                                     segment_crosstab, segment_table)
 from cxlib.segment_validation import (bootstrap_stability, compare_methods, describe_methods,
                                       load_truth_segments, truth_ari)
@@ -123,6 +125,25 @@ def test_bic_matches_an_independent_likelihood(iris):
         p = k * (d + d * (d + 1) / 2) + k - 1
         bic = -2 * np.log(dens).sum() + p * np.log(n)
         assert table.loc[table["k"] == k, "bic"].item() == pytest.approx(bic, rel=1e-6)
+
+
+def test_a_collapsed_mixture_component_gets_no_bic():
+    """A component sitting on tied values has an unbounded likelihood (Day 1969): its BIC
+    falls by thousands without describing a group, so it must not choose k."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + [6, 0]
+    spike = np.column_stack([rng.normal(6, 1, 200), np.zeros(200)])  # a whole-number value, tied
+    Z = np.vstack([a, b, spike])
+    gmm = GaussianMixture(n_components=3, covariance_type="full", random_state=0).fit(Z)
+    assert np.linalg.eigvalsh(gmm.covariances_).min() < 1e-4  # the premise: k = 3 collapses
+    assert gmm.bic(Z) < GaussianMixture(n_components=2, random_state=0).fit(Z).bic(Z) - 1000
+    table = select_k(Z, [2, 3, 4], seed=0)
+    assert table["bic_degenerate"].tolist() == [False, True, True]
+    assert table["bic"].isna().tolist() == [False, True, True]
+    assert "k = 3, 4 the mixture collapsed" in describe_selection(table)
+    assert select_k(Z, [2, 3, 4], criterion="bic", seed=0).query("chosen")["k"].item() == 2
+    with pytest.raises(DataError, match="collapsed"):
+        select_k(Z, [3, 4], criterion="bic", seed=0)
 
 
 # --------------------------------------------------------------------------- golden: RFM on CDNOW
@@ -460,6 +481,46 @@ def test_profiles_match_a_direct_groupby(world):
     assert table["segment_name"].notna().all()
     tab = segment_crosstab(pd.Series(seg.labels_, index=X.index), churned)
     assert tab.sum(axis=1).to_numpy() == pytest.approx(1.0)
+
+
+def test_description_quotes_means_when_the_medians_coincide():
+    """'median 1.0 vs 1.0' under 'below average' reads as a contradiction: quote the means."""
+    prof = pd.DataFrame({
+        "segment": [0, 1, "all"], "segment_name": ["Low tickets", "High tickets", "All customers"],
+        "n": [60, 40, 100], "share": [0.6, 0.4, 1.0],
+        "tickets": [0.5, 3.0, 1.5], "tickets_median": [1.0, 3.0, 1.0], "tickets_z": [-0.5, 0.75, 0.0]})
+    lines = describe_segments(prof, ["tickets"]).splitlines()
+    assert "below average (mean 0.5 vs 1.5; 0.5 SD)" in lines[0]
+    assert "above average (median 3.0 vs 1.0; 0.8 SD)" in lines[1]
+
+
+def test_segment_tests_match_hand_computation():
+    """Chi-square from its definition on a 2 x 2 table; Kruskal-Wallis H from the mid-ranks."""
+    seg = pd.Series([0] * 50 + [1] * 50 + [-1] * 7)  # noise (-1) is left out
+    churn = pd.Series([1] * 30 + [0] * 20 + [1] * 10 + [0] * 40 + [1] * 7)
+    res = chi_square_by_segment(seg, churn)
+    # observed 30 20 / 10 40, expected 20 30 / 20 30
+    x2 = 10**2 / 20 * 2 + 10**2 / 30 * 2
+    assert res["statistic"] == pytest.approx(x2) and res["df"] == 1 and res["n"] == 100
+    assert res["effect"] == pytest.approx(np.sqrt(x2 / 100))
+    assert res["min_expected"] == pytest.approx(20.0)
+    text = describe_test(res, "Churn by segment")
+    assert "X^2(1) = 16.7" in text and "p < 0.001" in text and "more than chance" in text
+    assert "effect is medium" in text  # V = 0.41: between Cohen's 0.3 and 0.5
+
+    sat = pd.Series([1, 2, 2, 3] + [3, 4, 5, 5], index=range(8))
+    groups = pd.Series([0] * 4 + [1] * 4, index=range(8))
+    ranks = sat.rank().to_numpy()  # mid-ranks: 1, 2.5, 2.5, 4.5, 4.5, 6, 7.5, 7.5
+    n, r0, r1 = 8, ranks[:4].sum(), ranks[4:].sum()
+    h = 12 / (n * (n + 1)) * (r0**2 / 4 + r1**2 / 4) - 3 * (n + 1)
+    ties = 1 - sum(t**3 - t for t in (2, 2, 2)) / (n**3 - n)
+    kw = kruskal_by_segment(groups, sat)
+    assert kw["statistic"] == pytest.approx(h / ties) and kw["df"] == 1
+    assert kw["effect"] == pytest.approx(h / ties / (n - 1))
+    assert effect_size_label({**kw, "effect": 0.008}) == "negligible"
+    assert effect_size_label({**res, "effect": 0.2, "min_dim": 5}) == "medium"  # 0.3 / 2 < 0.2
+    flat = kruskal_by_segment(groups, pd.Series(3, index=range(8)))
+    assert "not testable" in describe_test(flat, "Satisfaction")
 
 
 def test_truth_helpers(tmp_path):
