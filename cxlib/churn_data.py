@@ -383,4 +383,5 @@ def describe_data(df: pd.DataFrame) -> str:
     d = df["duration"]
     return (f"{n} customers: {k} churned ({k / n:.1%}) and {n - k} are still active, so their "
             f"lifetime is only known to exceed their tenure (censored). Follow-up runs from "
-            f"{d.min():.2g} to {d.max():.1f} {unit} (median {d.median():.1f}).")
+            f"{round(d.min(), 2):g} to {round(d.max(), 2):g} {unit} "
+            f"(median {round(d.median(), 1):g}).")

@@ -87,9 +87,10 @@ def plot_brier(curve: pd.DataFrame, time_unit: str):
     """Held-out Brier score over time for each model column of ``curve`` (lower is better)."""
     import matplotlib.pyplot as plt
 
+    names = {"cox": "Cox model", "kaplan_meier": "Kaplan-Meier (no covariates)"}
     fig, ax = plt.subplots()
     for col in curve.columns.drop("time"):
-        ax.plot(curve["time"], curve[col], label=col.replace("_", "-"))
+        ax.plot(curve["time"], curve[col], label=names.get(col, col.replace("_", " ")))
     ax.set_title("Prediction error over time (IPCW Brier score, held-out)")
     ax.set_xlabel(f"Time since signup ({time_unit})")
     ax.set_ylabel("Brier score (lower is better)")
