@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from ._mle import fit_log_params, hessian_from_gradient, mean_objective, standard_errors, summary_columns
@@ -254,6 +255,25 @@ class BetaGeoFitter:
         t = np.asarray(t, dtype=float)
         z = t / (alpha + t)
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+
+    def probability_of_purchases(self, x: int, t) -> np.ndarray:
+        """P(X(t) = x): probability that a new customer makes ``x`` repeat purchases in ``(0, t]``
+        (FHL 2005, eq. 8).
+
+        ``B(a, b+x)/B(a, b) NB(x) + 1{x>0} B(a+1, b+x-1)/B(a, b) P(NB >= x)``, with ``NB`` the
+        negative binomial count of a customer who stays alive for ``t`` (shape ``r``, success
+        probability ``alpha / (alpha + t)``).
+        """
+        r, alpha, a, b = self._check_fitted()
+        x = int(x)
+        if x < 0:
+            raise ValueError(f"x must be a whole number >= 0, got {x}")
+        t = np.asarray(t, dtype=float)
+        q = alpha / (alpha + t)
+        alive = np.exp(betaln(a, b + x) - betaln(a, b)) * stats.nbinom.pmf(x, r, q)
+        if x == 0:
+            return alive
+        return alive + np.exp(betaln(a + 1, b + x - 1) - betaln(a, b)) * stats.nbinom.sf(x - 1, r, q)
 
     def _log_dropout_odds(self, x, t_x, T):
         """log of ``a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)`` for repeat buyers, -inf otherwise."""

@@ -28,6 +28,22 @@ def holdout_by_frequency(table: pd.DataFrame, holdout_length: float, time_unit: 
     return fig
 
 
+def frequency_fit(table: pd.DataFrame):
+    """Customers by number of repeat purchases in their own observation window, actual against
+    expected by the fitted BG/NBD model (FHL 2005, Fig. 1)."""
+    fig, ax = plt.subplots()
+    pos = np.arange(len(table))
+    ax.bar(pos - 0.2, table["actual"], width=0.4, label="actual")
+    ax.bar(pos + 0.2, table["expected"], width=0.4, label="expected (BG/NBD)")
+    ax.set_xticks(pos, table["frequency"])
+    ax.set_xlabel("repeat purchases in the customer's observation window (count)")
+    ax.set_ylabel("customers (count)")
+    ax.set_title("Does the purchase model reproduce the frequency distribution?")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def cumulative_tracking(track: pd.DataFrame, time_unit: str = "W"):
     """Cumulative repeat purchases of the cohort, actual against predicted, calibration end marked."""
     fig, ax = plt.subplots()

@@ -29,6 +29,8 @@ __all__ = [
     "describe_holdout",
     "describe_holdout_by_frequency",
     "describe_model_comparison",
+    "frequency_fit",
+    "describe_frequency_fit",
     "holdout_by_frequency",
     "compare_with_truth",
     "holdout_errors",
@@ -288,6 +290,40 @@ def describe_model_comparison(table: pd.DataFrame) -> str:
 
 
 # --- validation --------------------------------------------------------------------------------
+
+def frequency_fit(bgf, summary: pd.DataFrame, max_frequency: int = 7, frequency_col: str = "frequency",
+                  T_col: str = "T") -> pd.DataFrame:
+    """Customers by number of repeat purchases, actual against expected by the fitted model
+    (FHL 2005, Fig. 1), an in-sample check of the purchase model.
+
+    The expected number of customers with ``x`` repeat purchases is ``sum_i P(X(T_i) = x)``
+    (FHL 2005, eq. 8) over each customer's own observation time ``T_i``; frequencies from
+    ``max_frequency`` up are pooled into one bucket labelled ``"7+"``.
+
+    Returns
+    -------
+    DataFrame with ``frequency``, ``actual`` and ``expected`` (numbers of customers).
+    """
+    x = summary[frequency_col].to_numpy(dtype=float)
+    T_values, T_counts = np.unique(summary[T_col].to_numpy(dtype=float), return_counts=True)
+    expected = [float(T_counts @ bgf.probability_of_purchases(k, T_values)) for k in range(max_frequency)]
+    expected.append(float(len(x) - sum(expected)))
+    actual = np.bincount(np.minimum(x, max_frequency).astype(int), minlength=max_frequency + 1)
+    labels = [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
+    return pd.DataFrame({"frequency": labels, "actual": actual.astype(float), "expected": expected})
+
+
+def describe_frequency_fit(table: pd.DataFrame) -> str:
+    """A plain-language reading of :func:`frequency_fit`: the largest gap between actual and
+    expected numbers of customers."""
+    gap = table["expected"] - table["actual"]
+    worst = gap.abs().idxmax()
+    share = float(gap.abs().sum() / (2 * table["actual"].sum()))
+    return (f"The model's expected number of customers per purchase count misses the actual one by at "
+            f"most {abs(gap[worst]):,.0f} customers (at {table.loc[worst, 'frequency']} repeat purchases: "
+            f"{table.loc[worst, 'expected']:,.0f} expected, {table.loc[worst, 'actual']:,.0f} actual); "
+            f"{share:.1%} of customers would have to move between buckets to make the two match.")
+
 
 def holdout_by_frequency(bgf, cal_holdout: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
     """Mean actual and predicted holdout purchases by calibration frequency (FHL 2005, Fig. 4).

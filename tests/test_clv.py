@@ -642,3 +642,28 @@ def test_value_concentration_labels_a_share_without_currency():
     assert ax.get_ylabel() == "share of total CLV (%)"
     arrow = [c for c in ax.get_children() if type(c).__name__ == "Annotation"][0].arrow_patch
     assert arrow.get_edgecolor()[:3] != (1.0, 1.0, 1.0)  # visible on a white background
+
+
+def test_bgnbd_probability_of_purchases_is_a_distribution_with_the_right_mean(cdnow_bgf):
+    """P(X(t) = x) (FHL 2005, eq. 8) sums to 1 over x and its mean is E[X(t)] (eq. 9)."""
+    t = np.array([0.0, 1.0, 38.86, 78.0])
+    probs = np.array([cdnow_bgf.probability_of_purchases(x, t) for x in range(400)])
+    np.testing.assert_allclose(probs.sum(axis=0), 1.0, rtol=1e-10)
+    np.testing.assert_allclose(probs.T @ np.arange(400), cdnow_bgf.expected_purchases_unconditional(t),
+                               rtol=1e-8, atol=1e-12)
+    assert cdnow_bgf.probability_of_purchases(0, 0.0) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        cdnow_bgf.probability_of_purchases(-1, 1.0)
+
+
+def test_frequency_fit_on_cdnow(cdnow_bgf, cdnow_published):
+    """FHL (2005, Fig. 1): the calibration frequencies of CDNOW are reproduced closely."""
+    summary = cdnow_published.rename(columns={"x": "frequency", "t_x": "recency"})
+    table = clv.frequency_fit(cdnow_bgf, summary)
+    assert table["frequency"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert table["actual"].sum() == len(summary) == pytest.approx(table["expected"].sum())
+    assert table["actual"].iloc[0] == (summary["frequency"] == 0).sum() == 1411
+    assert (table["expected"] > 0).all()
+    np.testing.assert_allclose(table["expected"], table["actual"], rtol=0.15)
+    text = clv.describe_frequency_fit(table)
+    assert "at most" in text and "customers would have to move" in text

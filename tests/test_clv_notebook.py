@@ -56,8 +56,11 @@ def test_clv_notebook_on_synthetic_world(tmp_path):
     models = pd.read_csv(out / "model_comparison.csv")
     assert models["model"].tolist() == ["BG/NBD", "Pareto/NBD"]
     assert (models["actual_total"] == metrics["holdout"]["actual_total"]).all()
+    fit = pd.read_csv(out / "frequency_fit.csv")
+    assert fit["actual"].sum() == len(customers) and fit["expected"].sum() == pytest.approx(len(customers))
     for name in ("holdout_by_frequency.csv", "cumulative_tracking.csv", "parameters.csv",
-                 "holdout_by_frequency.png", "cumulative_tracking.png", "value_concentration.png"):
+                 "holdout_by_frequency.png", "cumulative_tracking.png", "value_concentration.png",
+                 "frequency_fit.png"):
         assert (out / name).exists(), name
 
 
