@@ -30,7 +30,7 @@ from .drivers import DriverModel, OrdinalDriverModel, rank_agreement
 __all__ = [
     "load_ratings", "count_customers", "csat_summary", "nps_summary", "headline_metrics",
     "headline_display", "segment_difference", "satisfaction_index",
-    "driver_table", "ordinal_check", "importance_performance", "word_of_mouth",
+    "driver_table", "ordinal_check", "mean_ratings", "importance_performance", "word_of_mouth",
     "referral_projection", "referral_comparison", "describe_headline", "describe_drivers",
     "describe_index", "describe_fix_first", "describe_referrals", "plot_importance", "plot_ipa",
     "plot_word_of_mouth", "plot_residuals",
@@ -330,13 +330,34 @@ def ordinal_check(df: pd.DataFrame, target: str, drivers: Sequence[str],
         f"The ordinal logit on {ordinal.n_} responses{note} {verdict}.")
 
 
-def importance_performance(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
+def mean_ratings(df: pd.DataFrame, columns: Sequence[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Mean of each rating column over the answers given, with a t interval
+    (``mean``, ``ci_lower``, ``ci_upper``, ``n``; one row per column)."""
+    rows = {}
+    for c in columns:
+        r = csat_summary(df[c], confidence=confidence)
+        rows[c] = {"mean": r["csat_mean"], "ci_lower": r["csat_mean_ci_lower"],
+                   "ci_upper": r["csat_mean_ci_upper"], "n": int(r["n"])}
+    out = pd.DataFrame(rows).T
+    out.index.name = "driver"
+    return out.astype({"mean": float, "ci_lower": float, "ci_upper": float, "n": int})
+
+
+def importance_performance(importance: pd.Series, performance: pd.Series, *,
+                           importance_ci: pd.DataFrame | None = None,
+                           performance_ci: pd.DataFrame | None = None) -> pd.DataFrame:
     """Importance-performance map (Martilla & James, 1977, "Importance-Performance Analysis",
     Journal of Marketing 41(1)).
 
     Importance is normalised to shares summing to 1; the quadrant lines sit at the mean
     importance (1/p) and the mean performance. ``fix_first`` marks "Concentrate here": above
     average importance, below average performance. Rows come fix-first, then by importance.
+
+    ``importance_ci`` (interval of each driver's share: ``share_ci_lower`` / ``share_ci_upper``,
+    as in ``RelativeImportance.summary_``, else ``ci_lower`` / ``ci_upper``) and ``performance_ci``
+    (``ci_lower`` / ``ci_upper`` of :func:`mean_ratings`) are optional; with them, ``close_call``
+    marks drivers whose interval crosses a quadrant line, so their quadrant could change in
+    another sample.
     """
     imp = pd.Series(importance, dtype=float)
     imp = imp / imp.sum()
@@ -349,6 +370,19 @@ def importance_performance(importance: pd.Series, performance: pd.Series) -> pd.
         "quadrant": [QUADRANTS[(bool(a), bool(b))] for a, b in zip(high_imp, high_perf)],
     })
     out["fix_first"] = out["quadrant"] == QUADRANTS[(True, False)]
+    close = np.zeros(len(out), dtype=bool)
+    for ci, line, prefix in [(importance_ci, imp_line, "importance"),
+                             (performance_ci, perf_line, "performance")]:
+        if ci is None:
+            continue
+        ci = pd.DataFrame(ci).reindex(imp.index)
+        key = "share_ci" if prefix == "importance" and "share_ci_lower" in ci else "ci"
+        lower = ci[f"{key}_lower"].to_numpy(dtype=float)
+        upper = ci[f"{key}_upper"].to_numpy(dtype=float)
+        out[f"{prefix}_ci_lower"], out[f"{prefix}_ci_upper"] = lower, upper
+        close |= (lower <= line) & (line <= upper)
+    if importance_ci is not None or performance_ci is not None:
+        out["close_call"] = close
     out.attrs.update(importance_line=float(imp_line), performance_line=float(perf_line))
     return out.sort_values(["fix_first", "importance"], ascending=[False, False]).reset_index(drop=True)
 
@@ -560,8 +594,20 @@ def describe_fix_first(ipa: pd.DataFrame) -> str:
                 + (f"keep up {', '.join(strong)}." if strong else "nothing stands out."))
     names = ", ".join(f"'{d}' (importance {i:.0%}, rating {p:.2f})"
                       for d, i, p in fix[["driver", "importance", "performance"]].itertuples(index=False))
-    return (f"Fix first, most important first: {names}. They matter more than the average driver "
+    text = (f"Fix first, most important first: {names}. They matter more than the average driver "
             "but are rated below the average rating.")
+    if "close_call" in ipa:
+        close = []
+        for _, r in ipa[ipa["close_call"]].iterrows():
+            axes = [name for name, col, line in [("importance", "importance", "importance_line"),
+                                                 ("rating", "performance", "performance_line")]
+                    if f"{col}_ci_lower" in ipa
+                    and r[f"{col}_ci_lower"] <= ipa.attrs[line] <= r[f"{col}_ci_upper"]]
+            close.append(f"{r['driver']} ({' and '.join(axes)})")
+        text += (" Close calls, whose interval crosses a quadrant line so that another sample could "
+                 f"put them in a different quadrant: {', '.join(close)}." if close else
+                 " No driver's interval crosses a quadrant line.")
+    return text
 
 
 def describe_referrals(projection: pd.DataFrame, comparison: pd.DataFrame,
@@ -614,13 +660,31 @@ def plot_ipa(ipa: pd.DataFrame, scale_label: str = ""):
     colors = {q: f"C{i}" for i, q in enumerate(QUADRANTS.values())}
     for quadrant, part in ipa.groupby("quadrant"):
         ax.scatter(part["performance"], 100 * part["importance"], s=60, color=colors[quadrant],
-                   label=quadrant)
-    for _, r in ipa.iterrows():
-        ax.annotate(r["driver"], (r["performance"], 100 * r["importance"]), xytext=(4, 4),
-                    textcoords="offset points", fontsize=9)
+                   label=quadrant, zorder=3)
+    has_ci = {"importance_ci_lower", "performance_ci_lower"} & set(ipa.columns)
+    if has_ci:
+        yerr = xerr = None
+        if "importance_ci_lower" in ipa:
+            yerr = 100 * np.vstack([ipa["importance"] - ipa["importance_ci_lower"],
+                                    ipa["importance_ci_upper"] - ipa["importance"]])
+        if "performance_ci_lower" in ipa:
+            xerr = np.vstack([ipa["performance"] - ipa["performance_ci_lower"],
+                              ipa["performance_ci_upper"] - ipa["performance"]])
+        ax.errorbar(ipa["performance"], 100 * ipa["importance"], xerr=xerr, yerr=yerr, fmt="none",
+                    ecolor="grey", elinewidth=1, capsize=2, zorder=2)
+    x, y = ipa["performance"].to_numpy(), 100 * ipa["importance"].to_numpy()
+    dx = max(np.ptp(x), 1e-9) * 0.12
+    dy = max(np.ptp(y), 1e-9) * 0.08
+    for i, name in enumerate(ipa["driver"]):
+        # Put the label below the point when another point sits just above it.
+        crowded = np.any((np.abs(x - x[i]) < dx) & (y > y[i]) & (y - y[i] < dy))
+        ax.annotate(name, (x[i], y[i]), xytext=(5, -13 if crowded else 5),
+                    textcoords="offset points", fontsize=9, zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
     ax.axvline(ipa.attrs["performance_line"], color="grey", ls="--", lw=1)
     ax.axhline(100 * ipa.attrs["importance_line"], color="grey", ls="--", lw=1)
-    ax.set_title("Importance-performance map: fix the upper-left quadrant first")
+    ax.set_title("Importance-performance map: fix the upper-left quadrant first"
+                 + ("\nwhiskers: intervals of importance and mean rating" if has_ci else ""))
     ax.set_xlabel(f"Performance: mean rating{' (' + scale_label + ')' if scale_label else ''}")
     ax.set_ylabel("Importance: share of explained variance (%)")
     ax.legend(title="Quadrant", fontsize=8, loc="best")
@@ -645,6 +709,7 @@ def plot_word_of_mouth(wom: pd.DataFrame):
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_xlim(0, 115)
     ax.set_xticks(range(0, 101, 20))
+    ax.grid(axis="y", visible=False)
     ax.set_title("Word of mouth by segment\ndetractors (0-6), passives (7-8), promoters (9-10)")
     ax.set_xlabel("Share of respondents (%)")
     ax.set_ylabel("Segment")

@@ -186,6 +186,30 @@ def test_importance_performance_quadrants():
     assert sat.describe_fix_first(ipa).startswith("Fix first, most important first: 'a'")
 
 
+def test_importance_performance_flags_close_calls_from_the_intervals():
+    imp = pd.Series({"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1})
+    perf = pd.Series({"a": 3.0, "b": 4.5, "c": 2.5, "d": 4.8})
+    imp_ci = pd.DataFrame({"share_ci_lower": [0.35, 0.20, 0.10, 0.05],
+                           "share_ci_upper": [0.45, 0.40, 0.24, 0.15]}, index=imp.index)
+    perf_ci = pd.DataFrame({"ci_lower": [2.9, 4.4, 2.4, 4.7], "ci_upper": [3.8, 4.6, 2.6, 4.9]},
+                           index=perf.index)
+    ipa = sat.importance_performance(imp, perf, importance_ci=imp_ci, performance_ci=perf_ci)
+    close = ipa.set_index("driver")["close_call"]
+    # lines: importance 0.25, performance 3.7
+    assert close.to_dict() == {"a": True, "b": True, "c": False, "d": False}
+    text = sat.describe_fix_first(ipa)
+    assert "a (rating)" in text and "b (importance)" in text
+    assert "close_call" not in sat.importance_performance(imp, perf)
+
+
+def test_mean_ratings_match_the_t_interval():
+    df = pd.DataFrame({"x": [1, 2, 3, 4, 5, np.nan], "y": [2, 2, 3, 3, 4, 4]})
+    m = sat.mean_ratings(df, ["x", "y"], confidence=0.9)
+    ref = stats.t.interval(0.9, 4, loc=3, scale=stats.sem([1, 2, 3, 4, 5]))
+    assert m.loc["x", "n"] == 5 and m.loc["x", "mean"] == pytest.approx(3.0)
+    assert (m.loc["x", "ci_lower"], m.loc["x", "ci_upper"]) == pytest.approx(ref)
+
+
 def test_driver_table_recovers_synthetic_order_and_has_the_artifact_columns(world):
     """truth["drivers"]["weights"] order comes back as the LMG rank, end to end."""
     weights = world.truth["drivers"]["weights"]
