@@ -11,7 +11,13 @@ from lifelines.datasets import load_rossi
 
 from cxlib import churn
 from cxlib import survival_metrics as sm
-from cxlib.churn_logistic import HorizonLogistic, churn_probability, compare_with_cox, horizon_labels
+from cxlib.churn_logistic import (
+    HorizonLogistic,
+    churn_probability,
+    compare_with_cox,
+    describe_censoring_bias,
+    horizon_labels,
+)
 from cxlib.data import DataError, DataWarning
 
 ROSSI_COVARIATES = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
@@ -303,6 +309,13 @@ def test_logistic_on_dropped_censoring_overstates_churn(synth):
     assert abs(table.loc["cox", "mean_predicted"] - observed) < abs(
         table.loc["logistic", "mean_predicted"] - observed)
     assert logit.n_dropped_ > 0
+    # like with like: the churn share among the labelled training customers exceeds the
+    # Kaplan-Meier churn of all training customers
+    train_km = 1 - sm.km_survival(train, [12])[0]
+    assert logit.label_rate_ > train_km * 1.05
+    text = describe_censoring_bias(logit, train_km, 12, "months",
+                                   sample="the same training customers")
+    assert f"{train_km:.1%} for the same training customers" in text
 
 
 def test_active_customer_scores(synth):
