@@ -354,9 +354,9 @@ def plot_k_selection(selection: pd.DataFrame):
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
-    specs = [("silhouette", "Silhouette", "mean silhouette width (higher is better)"),
-             ("calinski_harabasz", "Calinski-Harabasz", "Calinski-Harabasz index (higher is better)"),
-             ("bic", "Mixture BIC", "Gaussian mixture BIC (lower is better)")]
+    specs = [("silhouette", "Silhouette (higher is better)", "mean silhouette width"),
+             ("calinski_harabasz", "Calinski-Harabasz (higher is better)", "Calinski-Harabasz index"),
+             ("bic", "Mixture BIC (lower is better)", "Gaussian mixture BIC")]
     for ax, (col, title, ylabel) in zip(axes, specs):
         ax.plot(selection["k"], selection[col], marker="o")
         ax.axvline(chosen, color="grey", linestyle="--", label=f"chosen k = {chosen}")
