@@ -125,7 +125,7 @@ def plot_schoenfeld(residuals: pd.DataFrame, covariate: str, coef: float, time_u
     ax.set_ylim(min(lo, binned["value"].min()) - pad, max(hi, binned["value"].max()) + pad)
     ax.set_title(f"Is the effect of {covariate} constant over time?")
     ax.set_xlabel(f"Time since signup at churn ({time_unit})")
-    ax.set_ylabel(f"Log hazard ratio of {covariate} at that time")
+    ax.set_ylabel("Log hazard ratio at that time")  # the title names the covariate
     ax.legend(loc="best")
     fig.tight_layout()
     return fig
