@@ -19,8 +19,12 @@ def holdout_by_frequency(table: pd.DataFrame, holdout_length: float, time_unit: 
     pos = np.arange(len(table))
     ax.plot(pos, table["actual"], marker="o", label="actual")
     ax.plot(pos, table["predicted"], marker="s", linestyle="--", label="predicted (BG/NBD)")
-    ax.set_xticks(pos, table["frequency_cal"])
-    ax.set_xlabel("repeat purchases in the calibration period (count)")
+    if "customers" in table:
+        # The number of customers under each bucket shows which means are noisy.
+        ax.set_xticks(pos, [f"{f}\nn={n:,}" for f, n in zip(table["frequency_cal"], table["customers"])])
+    else:
+        ax.set_xticks(pos, table["frequency_cal"])
+    ax.set_xlabel("repeat purchases in the calibration period (count; n customers)")
     ax.set_ylabel(f"mean purchases in the next {holdout_length:.0f} {_unit(time_unit)}")
     ax.set_title("Holdout check: purchases by calibration frequency")
     ax.legend()
