@@ -565,17 +565,26 @@ def describe_drivers(table: pd.DataFrame, r2: float, confidence: float = 0.95) -
                  f"in {top['rank_stability']:.0%} of the resamples)")
     if others:
         text += ", followed by " + " and ".join(f"'{d}'" for d in others)
+    text += "."
+    if pd.notna(top["rank_stability"]) and top["rank_stability"] < 0.9 and len(table) > 1:
+        text += (f" With the top rank that unstable, '{top['driver']}' and "
+                 f"'{table.iloc[1]['driver']}' are not clearly separated.")
+    if "johnson_rank" in table and (table["johnson_rank"] != table["rank"]).any():
+        j_order = table.sort_values("johnson_rank")["driver"].tolist()
+        text += (" Johnson's relative weights order the drivers differently ("
+                 + ", ".join(f"'{d}'" for d in j_order) + "): treat close ranks as ties.")
     weak = table.loc[table["p"] >= 1 - confidence, "driver"].tolist()
-    text += "." + (f" No clear effect once the others are known (p >= {1 - confidence:.2g}): "
-                   f"{', '.join(weak)}." if weak else "")
+    text += (f" No clear effect once the others are known (p >= {1 - confidence:.2g}): "
+             f"{', '.join(weak)}." if weak else "")
     return text
 
 
-def describe_index(index: pd.DataFrame, n_drivers: int, scale: tuple[float, float]) -> str:
+def describe_index(index: pd.DataFrame, n_drivers: int, scale: tuple[float, float],
+                   confidence: float = 0.95) -> str:
     """The satisfaction index and what the literature's extra division by n would print."""
     a = index.loc[ALL]
     text = (f"The weighted satisfaction index is {a['index']:.2f} on {scale[0]:g}-{scale[1]:g} "
-            f"(CI {a['ci_lower']:.2f}-{a['ci_upper']:.2f})"
+            f"({confidence:.0%} CI {a['ci_lower']:.2f}-{a['ci_upper']:.2f}, weights held fixed)"
             + ("" if tuple(scale) == (0, 100) else f", {a['index_100']:.0f} on 0-100")
             + ". "
             f"Dividing by the number of drivers again, as some texts do, would print "
@@ -594,8 +603,10 @@ def describe_fix_first(ipa: pd.DataFrame) -> str:
                 + (f"keep up {', '.join(strong)}." if strong else "nothing stands out."))
     names = ", ".join(f"'{d}' (importance {i:.0%}, rating {p:.2f})"
                       for d, i, p in fix[["driver", "importance", "performance"]].itertuples(index=False))
-    text = (f"Fix first, most important first: {names}. They matter more than the average driver "
-            "but are rated below the average rating.")
+    many = len(fix) > 1
+    text = (f"Fix first, most important first: {names}. {'They matter' if many else 'It matters'} "
+            f"more than the average driver but {'are' if many else 'is'} rated below the average "
+            "rating.")
     if "close_call" in ipa:
         close = []
         for _, r in ipa[ipa["close_call"]].iterrows():

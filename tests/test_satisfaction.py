@@ -202,6 +202,27 @@ def test_importance_performance_flags_close_calls_from_the_intervals():
     assert "close_call" not in sat.importance_performance(imp, perf)
 
 
+def test_describe_drivers_warns_when_the_ranking_is_not_settled():
+    table = pd.DataFrame({"driver": ["a", "b", "c"], "p": [0.001, 0.001, 0.2],
+                          "importance": [0.20, 0.19, 0.05], "importance_share": [0.45, 0.43, 0.12],
+                          "importance_ci_lower": [0.15, 0.14, 0.02],
+                          "importance_ci_upper": [0.25, 0.24, 0.08], "rank": [1, 2, 3],
+                          "rank_stability": [0.6, 0.6, 1.0], "johnson_rank": [2, 1, 3]})
+    text = sat.describe_drivers(table, 0.44, confidence=0.9)
+    assert "90% bootstrap interval" in text and "'a' and 'b' are not clearly separated" in text
+    assert "Johnson's relative weights order the drivers differently ('b', 'a', 'c')" in text
+    assert "No clear effect once the others are known (p >= 0.1): c." in text
+    settled = table.assign(rank_stability=1.0, johnson_rank=[1, 2, 3])
+    text = sat.describe_drivers(settled, 0.44)
+    assert "not clearly separated" not in text and "Johnson" not in text
+
+
+def test_describe_fix_first_agrees_in_number():
+    ipa = sat.importance_performance(pd.Series({"a": 0.5, "b": 0.3, "c": 0.2}),
+                                     pd.Series({"a": 3.0, "b": 4.0, "c": 4.5}))
+    assert "It matters more than the average driver but is rated" in sat.describe_fix_first(ipa)
+
+
 def test_mean_ratings_match_the_t_interval():
     df = pd.DataFrame({"x": [1, 2, 3, 4, 5, np.nan], "y": [2, 2, 3, 3, 4, 4]})
     m = sat.mean_ratings(df, ["x", "y"], confidence=0.9)
