@@ -33,7 +33,7 @@ __all__ = [
     "driver_table", "ordinal_check", "mean_ratings", "importance_performance", "word_of_mouth",
     "referral_projection", "referral_comparison", "describe_headline", "describe_drivers",
     "describe_index", "describe_fix_first", "describe_referrals", "plot_importance", "plot_ipa",
-    "plot_word_of_mouth", "plot_residuals",
+    "plot_word_of_mouth", "plot_residuals", "readable", "rounded",
 ]
 
 ALL = "All"
@@ -462,6 +462,36 @@ def referral_comparison(n_customers: int, referral_rate: float, promoter_share: 
     out = pd.DataFrame(rows, columns=["version", "multiplier"])
     out["new_customers"] = referral_rate * n_customers * out["multiplier"]
     return out
+
+
+# --- display --------------------------------------------------------------------------------
+
+def readable(table: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """A copy for display: floats rounded to ``digits`` and p-value columns (``p`` or ending in
+    ``_p``) shown as text, with values below ``10**-digits`` written as ``<0.0001`` rather than
+    a misleading ``0.0000``. The saved tables keep full precision."""
+    out = table.copy()
+    floor = 10.0 ** -digits
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        if col == "p" or str(col).endswith("_p"):
+            out[col] = [f"<{floor:.{digits}f}" if v < floor else f"{v:.{digits}f}"
+                        if pd.notna(v) else "" for v in out[col]]
+        else:
+            out[col] = out[col].round(digits)
+    return out
+
+
+def rounded(value, digits: int = 4):
+    """``value`` with every float (also inside lists and dicts) rounded, for display."""
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(rounded(v, digits) for v in value)
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), digits)
+    return value
 
 
 # --- sentences ------------------------------------------------------------------------------

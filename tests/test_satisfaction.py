@@ -223,6 +223,17 @@ def test_describe_fix_first_agrees_in_number():
     assert "It matters more than the average driver but is rated" in sat.describe_fix_first(ipa)
 
 
+def test_readable_never_prints_a_p_value_of_zero():
+    t = pd.DataFrame({"coef": [0.123456, 1.0], "p": [1e-12, 0.0432], "ordinal_p": [0.5, np.nan],
+                      "rank": [1, 2]})
+    shown = sat.readable(t, 3)
+    assert shown["p"].tolist() == ["<0.001", "0.043"] and shown["ordinal_p"].tolist() == ["0.500", ""]
+    assert shown["coef"].tolist() == [0.123, 1.0] and shown["rank"].tolist() == [1, 2]
+    assert t["p"].iloc[0] == 1e-12  # the input is left alone
+    assert sat.rounded({"a": [1.23456, 2], "b": "x", "c": np.float64(0.98765)}, 2) == {
+        "a": [1.23, 2], "b": "x", "c": 0.99}
+
+
 def test_mean_ratings_match_the_t_interval():
     df = pd.DataFrame({"x": [1, 2, 3, 4, 5, np.nan], "y": [2, 2, 3, 3, 4, 4]})
     m = sat.mean_ratings(df, ["x", "y"], confidence=0.9)
