@@ -253,8 +253,8 @@ def describe_holdout_by_frequency(table: pd.DataFrame, min_customers: int = 30,
     worst = rel.abs().idxmax()
     missed = rows.loc[rel.abs() > tolerance, "frequency_cal"].tolist()
     text = (f"Over the {len(rows)} buckets with at least {min_customers} customers, the predicted mean "
-            f"is always within {rel.abs().max():.0%} of the actual one; the largest gap is for customers with "
-            f"{rows.loc[worst, 'frequency_cal']} calibration purchases (predicted "
+            f"is always within {rel.abs().max():.0%} of the actual one; the largest gap is in bucket "
+            f"{rows.loc[worst, 'frequency_cal']} (predicted "
             f"{rows.loc[worst, 'predicted']:.2f} against {rows.loc[worst, 'actual']:.2f}, "
             f"{rel[worst]:+.0%}). ")
     if missed:
@@ -277,7 +277,8 @@ def describe_model_comparison(table: pd.DataFrame) -> str:
     t = table.sort_values("log_likelihood", ascending=False).reset_index(drop=True)
     best, other = t.iloc[0], t.iloc[1]
     gap = float(best["log_likelihood"] - other["log_likelihood"])
-    strength = ("a negligible difference" if gap < 2 else "a small difference" if gap < 5
+    # Burnham & Anderson (2002): an AIC gap below 2 is negligible, above 10 decisive.
+    strength = ("a negligible difference" if gap < 1 else "a moderate difference" if gap < 5
                 else "a clear difference")
     closer = t.loc[t["total_error_pct"].abs().idxmin(), "model"]
     return (f"{best['model']} fits the calibration data better: log-likelihood "
@@ -320,7 +321,7 @@ def describe_frequency_fit(table: pd.DataFrame) -> str:
     worst = gap.abs().idxmax()
     share = float(gap.abs().sum() / (2 * table["actual"].sum()))
     return (f"The model's expected number of customers per purchase count misses the actual one by at "
-            f"most {abs(gap[worst]):,.0f} customers (at {table.loc[worst, 'frequency']} repeat purchases: "
+            f"most {abs(gap[worst]):,.0f} customers (in bucket {table.loc[worst, 'frequency']}: "
             f"{table.loc[worst, 'expected']:,.0f} expected, {table.loc[worst, 'actual']:,.0f} actual); "
             f"{share:.1%} of customers would have to move between buckets to make the two match.")
 
