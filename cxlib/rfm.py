@@ -24,9 +24,10 @@ __all__ = ["rfm_table", "rfm_scores", "rfm_segments", "rfm_segment_summary", "RF
 #: form ``[1-2][1-2] hibernating, [1-2][3-4] at risk, [1-2]5 can't lose them, 3[1-2] about to
 #: sleep, 33 need attention, [3-4][4-5] loyal, 41 promising, 51 new, [4-5][2-3] potential
 #: loyalists, 5[4-5] champions``). It covers all 25 cells exactly once. "Lost" is split off
-#: "hibernating" by monetary score <= 2, the "Lost" rule (R, F and M all at most 2) of the R
-#: package ``rfm`` (Hebbali, ``rfm_segment`` documentation), so that low-value lapsed customers
-#: are told apart from lapsed customers who used to spend.
+#: "hibernating" by monetary score <= 2, the "Lost" rule (R, F and M all at most 2) of the
+#: ``rfm_segment`` example of the R package ``rfm`` (Hebbali) up to version 0.2.2 (version
+#: 0.3.0's example calls every R = 1 customer lost), so that low-value lapsed customers are
+#: told apart from lapsed customers who used to spend.
 RF_GRID = [
     ("Champions", {5}, {4, 5}),
     ("Loyal", {3, 4}, {4, 5}),

@@ -17,6 +17,7 @@ from .data import load_customers, load_survey
 
 __all__ = [
     "SHORT_LABELS",
+    "FEATURE_UNITS",
     "profile_segments",
     "name_segments",
     "describe_segments",
@@ -50,6 +51,20 @@ SHORT_LABELS = {
     "monetary": "spend",
     "avg_spend": "basket",
     "tenure": "tenure",
+}
+
+#: Units of the kit's canonical features (data/README.md; RFM as built by cxlib.rfm.rfm_table),
+#: for axis labels. Other features are labelled "original units".
+FEATURE_UNITS = {
+    "age": "years",
+    "monthly_fee": "currency units per month",
+    "usage_hours": "hours per month",
+    "support_tickets": "tickets in 12 months",
+    "recency": "days",
+    "frequency": "purchase days",
+    "monetary": "currency units",
+    "avg_spend": "currency units per purchase day",
+    "tenure": "days",
 }
 
 NOISE_NAME = "Unassigned (noise)"
@@ -436,12 +451,13 @@ def plot_distributions(features: pd.DataFrame, preparation: pd.DataFrame, *, max
         v = df[col].dropna().to_numpy()
         axes[0, j].hist(v, bins=40)
         axes[0, j].set_title(f"{col}\nskew {preparation.loc[col, 'skew']:.2f}")
-        axes[0, j].set_xlabel(f"{col} (original units)")
+        axes[0, j].set_xlabel(f"{col}\n({FEATURE_UNITS.get(col, 'original units')})")
         logged = bool(preparation.loc[col, "log1p"])
         axes[1, j].hist(np.log1p(v) if logged else v, bins=40, color="C1")
         axes[1, j].set_title(f"{'log1p' if logged else 'unchanged'}, skew "
                              f"{preparation.loc[col, 'skew_after']:.2f}")
-        axes[1, j].set_xlabel(f"{'log(1 + ' + col + ')' if logged else col}")
+        axes[1, j].set_xlabel(f"log(1 + {col})" if logged else
+                              f"{col}\n({FEATURE_UNITS.get(col, 'original units')})")
     axes[0, 0].set_ylabel("customers")
     axes[1, 0].set_ylabel("customers")
     fig.suptitle("Feature distributions before (top) and after (bottom) the log step")
