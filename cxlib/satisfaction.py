@@ -529,6 +529,23 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
                      f"{diff['ci_upper']:.2f}; Welch t-test p = {diff['p']:.2g}{adj}), {verdict}.")
         else:
             text += "."
+        if "nps_se" in segs and segs["nps"].notna().sum() > 1:
+            hi_seg, lo_seg = segs["nps"].idxmax(), segs["nps"].idxmin()
+            d = segs.loc[hi_seg, "nps"] - segs.loc[lo_seg, "nps"]
+            se = float(np.hypot(segs.loc[hi_seg, "nps_se"], segs.loc[lo_seg, "nps_se"]))
+            if se > 0:
+                z = stats.norm.ppf(0.5 + confidence / 2)
+                p = float(2 * stats.norm.sf(abs(d) / se))
+                pairs = len(segs) * (len(segs) - 1) // 2
+                p_adj = min(1.0, p * pairs)
+                hi_name, lo_name = (f"{col} = {hi_seg}", f"{col} = {lo_seg}") if col else (
+                    f"'{hi_seg}'", f"'{lo_seg}'")
+                text += (f" NPS is highest for {hi_name} ({segs.loc[hi_seg, 'nps']:+.0f}) and lowest "
+                         f"for {lo_name} ({segs.loc[lo_seg, 'nps']:+.0f}): {d:.0f} points apart "
+                         f"({pct} CI {d - z * se:.0f} to {d + z * se:.0f}; z-test p = {p:.2g}"
+                         + (f", Bonferroni-adjusted p = {p_adj:.2g}" if pairs > 1 else "") + "), "
+                         + ("unlikely to be chance alone." if p_adj < 1 - confidence else
+                            "which chance alone could produce."))
     return text
 
 

@@ -143,6 +143,19 @@ def test_headline_display_shows_each_measure_with_its_interval():
     assert shown.loc["All", "promoters %"] == round(100 * 2 / 6)
 
 
+def test_nps_difference_between_segments_by_hand():
+    """Promoters 40% vs 20%, detractors 20% vs 40% in two segments of 100: NPS +20 and -20, each
+    with variance (0.6 - 0.04)/100, so the difference of 40 points has SE sqrt(2 * 0.0056)."""
+    nps = np.r_[[10] * 40 + [7] * 40 + [3] * 20, [10] * 20 + [7] * 40 + [3] * 40]
+    df = pd.DataFrame({"overall": 3.0, "nps": nps, "seg": ["a"] * 100 + ["b"] * 100})
+    h = sat.headline_metrics(df.assign(overall=np.tile([2.0, 4.0], 100)), "overall", (1, 5),
+                             nps_col="nps", segment_col="seg")
+    se = 100 * np.sqrt(2 * 0.56 / 100)
+    p = 2 * stats.norm.sf(40 / se)
+    text = sat.describe_headline(h, (1, 5))
+    assert f"40 points apart (95% CI {40 - 1.959964 * se:.0f} to {40 + 1.959964 * se:.0f}; z-test p = {p:.2g})" in text
+
+
 def test_a_segment_without_nps_answers_gets_no_score_rather_than_an_error():
     df = pd.DataFrame({"nps": [10, 9, 3, np.nan, np.nan], "seg": ["a", "a", "a", "b", "b"]})
     wom = sat.word_of_mouth(df, "nps", "seg")
