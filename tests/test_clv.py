@@ -667,3 +667,21 @@ def test_frequency_fit_on_cdnow(cdnow_bgf, cdnow_published):
     np.testing.assert_allclose(table["expected"], table["actual"], rtol=0.15)
     text = clv.describe_frequency_fit(table)
     assert "at most" in text and "customers would have to move" in text
+
+
+def test_cumulative_tracking_figure_has_a_per_period_panel_without_the_partial_last_period():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cxlib import clv_plots
+
+    dates = pd.to_datetime(["2025-01-07", "2025-01-14", "2025-01-21", "2025-01-23"])
+    track = pd.DataFrame({"period": [1, 2, 3, 4], "date": dates, "actual": [2.0, 5.0, 9.0, 10.0],
+                          "predicted": [2.5, 5.5, 8.5, 9.5], "holdout": [False, False, True, True]})
+    fig = clv_plots.cumulative_tracking(track, "W")
+    top, bottom = fig.axes
+    np.testing.assert_allclose(top.lines[0].get_ydata(), [2, 5, 9, 10])
+    # Per week: 2, 3, 4; the two-day stub at the end is left out.
+    np.testing.assert_allclose(bottom.lines[0].get_ydata(), [2, 3, 4])
+    np.testing.assert_allclose(bottom.lines[1].get_ydata(), [2.5, 3, 3])
+    assert "per week" in bottom.get_ylabel() and top.get_title()
