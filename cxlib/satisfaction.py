@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 ALL = "All"
+MIN_NPS_COMPARE = 30  # fewest NPS answers per segment for the segment comparison sentence
 QUADRANTS = {  # Martilla & James (1977) names
     (True, False): "Concentrate here",
     (True, True): "Keep up the good work",
@@ -519,7 +520,8 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
                  f"{w_name} least ({segs.loc[worst, 'csat_mean']:.2f})")
         diff = segment_difference(headline, best, worst, confidence)
         if np.isfinite(diff["p"]):
-            pairs = len(segs) * (len(segs) - 1) // 2
+            k = int((segs["n"] >= 2).sum())
+            pairs = k * (k - 1) // 2
             p_adj = min(1.0, diff["p"] * pairs)
             adj = (f", Bonferroni-adjusted over the {pairs} segment pairs p = {p_adj:.2g}"
                    if pairs > 1 else "")
@@ -529,20 +531,25 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
                      f"{diff['ci_upper']:.2f}; Welch t-test p = {diff['p']:.2g}{adj}), {verdict}.")
         else:
             text += "."
-        if "nps_se" in segs and segs["nps"].notna().sum() > 1:
-            hi_seg, lo_seg = segs["nps"].idxmax(), segs["nps"].idxmin()
-            d = segs.loc[hi_seg, "nps"] - segs.loc[lo_seg, "nps"]
-            se = float(np.hypot(segs.loc[hi_seg, "nps_se"], segs.loc[lo_seg, "nps_se"]))
+        # The Wald standard error is unreliable for small segments (Rocks, 2016): compare NPS only
+        # between segments with at least MIN_NPS_COMPARE answers.
+        big = segs[segs["nps_n"] >= MIN_NPS_COMPARE] if "nps_n" in segs else segs.iloc[:0]
+        if "nps_se" in segs and len(big) > 1:
+            hi_seg, lo_seg = big["nps"].idxmax(), big["nps"].idxmin()
+            d = big.loc[hi_seg, "nps"] - big.loc[lo_seg, "nps"]
+            se = float(np.hypot(big.loc[hi_seg, "nps_se"], big.loc[lo_seg, "nps_se"]))
             if se > 0:
                 z = stats.norm.ppf(0.5 + confidence / 2)
                 p = float(2 * stats.norm.sf(abs(d) / se))
-                pairs = len(segs) * (len(segs) - 1) // 2
+                pairs = len(big) * (len(big) - 1) // 2
                 p_adj = min(1.0, p * pairs)
                 hi_name, lo_name = (f"{col} = {hi_seg}", f"{col} = {lo_seg}") if col else (
                     f"'{hi_seg}'", f"'{lo_seg}'")
-                text += (f" NPS is highest for {hi_name} ({segs.loc[hi_seg, 'nps']:+.0f}) and lowest "
-                         f"for {lo_name} ({segs.loc[lo_seg, 'nps']:+.0f}): {d:.0f} points apart "
-                         f"({pct} CI {d - z * se:.0f} to {d + z * se:.0f}; z-test p = {p:.2g}"
+                only = "" if len(big) == len(segs) else f" (among segments with {MIN_NPS_COMPARE}+ answers)"
+                text += (f" NPS is highest for {hi_name} ({big.loc[hi_seg, 'nps']:+.0f}) and lowest "
+                         f"for {lo_name} ({big.loc[lo_seg, 'nps']:+.0f}){only}: {d:.0f} points apart "
+                         f"({pct} CI {max(d - z * se, -200):.0f} to {min(d + z * se, 200):.0f}; "
+                         f"z-test p = {p:.2g}"
                          + (f", Bonferroni-adjusted p = {p_adj:.2g}" if pairs > 1 else "") + "), "
                          + ("unlikely to be chance alone." if p_adj < 1 - confidence else
                             "which chance alone could produce."))

@@ -154,6 +154,9 @@ def test_nps_difference_between_segments_by_hand():
     p = 2 * stats.norm.sf(40 / se)
     text = sat.describe_headline(h, (1, 5))
     assert f"40 points apart (95% CI {40 - 1.959964 * se:.0f} to {40 + 1.959964 * se:.0f}; z-test p = {p:.2g})" in text
+    small = sat.headline_metrics(df.iloc[::10].assign(overall=[2.0, 4.0] * 10), "overall", (1, 5),
+                                 nps_col="nps", segment_col="seg")
+    assert "NPS is highest" not in sat.describe_headline(small, (1, 5))  # 10 answers a segment
 
 
 def test_a_segment_without_nps_answers_gets_no_score_rather_than_an_error():
