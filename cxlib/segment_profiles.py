@@ -191,7 +191,8 @@ def profile_segments(features: pd.DataFrame, labels, z=None, *, churned: pd.Seri
         prof["n_surveyed"] = sat.notna().groupby(labels).sum().reindex(means.index).to_numpy()
         overall["satisfaction"] = float(sat.mean())
         overall["n_surveyed"] = int(sat.notna().sum())
-    prof = prof.sort_values("segment", key=lambda s: s.where(s >= 0, np.inf)).reset_index(drop=True)
+    # noise (-1) last; float first, as int cannot hold inf (pandas warns on the cast)
+    prof = prof.sort_values("segment", key=lambda s: s.astype(float).where(s >= 0, np.inf)).reset_index(drop=True)
     return pd.concat([prof, pd.DataFrame([overall])], ignore_index=True)
 
 

@@ -523,6 +523,15 @@ def test_segment_tests_match_hand_computation():
     assert "not testable" in describe_test(flat, "Satisfaction")
 
 
+def test_profiles_with_dbscan_noise_put_it_last_without_warnings():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 10.0, 11.0, 50.0], "b": [0.0, 1.0, 0.0, 5.0, 6.0, 9.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a leaked RuntimeWarning would show in the report
+        prof = profile_segments(X, [1, 1, 1, 0, 0, -1])
+    assert prof["segment"].tolist() == [0, 1, -1, "all"]
+    assert prof.loc[2, "segment_name"] == "Unassigned (noise)"
+
+
 def test_truth_helpers(tmp_path):
     assert load_truth_segments(tmp_path / "absent.csv") is None
     assert truth_ari(pd.Series([0, 1]), None) is None
