@@ -35,7 +35,7 @@ def test_ols_matches_published_single_driver_model(park):
     assert m.r2_ == pytest.approx(0.4066, abs=5e-5)
 
 
-def test_ols_matches_published_four_driver_model(park):
+def test_ols_matches_the_recorded_four_driver_fit(park):
     """satisfaction/SOURCE.md (recomputed from the book's data): overall ~ rides + games + wait +
     clean: intercept -53.609, rides 0.4256, games 0.1861, wait 0.3842, clean 0.6205, R^2 0.5951."""
     m = DriverModel(scale=(0, 100)).fit(park, "overall", PARK_DRIVERS)
