@@ -205,8 +205,13 @@ def describe_methods(table: pd.DataFrame, reference: str = "kmeans") -> str:
             ari = row["ari_vs_reference"]
             verdict = ("the same segments as" if ari >= 0.9 else "broadly like" if ari >= 0.6
                        else "different segments from")
-            text += f"; {verdict} {reference} (ARI {ari:.2f})"
+            text += f"; {verdict} {reference} (ARI {_ari_text(ari)})"
         if pd.notna(row.get("ari_vs_truth")):
-            text += f"; ARI {row['ari_vs_truth']:.2f} against the known segments"
+            text += f"; ARI {_ari_text(row['ari_vs_truth'])} against the known segments"
         lines.append(text + ".")
     return "\n".join(lines)
+
+
+def _ari_text(ari: float) -> str:
+    """Two decimals without a minus sign on zero (an ARI of -0.001 is chance, not '-0.00')."""
+    return f"{round(float(ari), 2) + 0.0:.2f}"

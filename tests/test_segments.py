@@ -532,6 +532,13 @@ def test_profiles_with_dbscan_noise_put_it_last_without_warnings():
     assert prof.loc[2, "segment_name"] == "Unassigned (noise)"
 
 
+def test_method_sentences_print_no_negative_zero():
+    table = pd.DataFrame({"method": ["kmeans", "gmm"], "n_segments": [3, 3], "noise_share": [0.0, 0.0],
+                          "ari_vs_reference": [1.0, -0.001], "ari_vs_truth": [-0.002, 0.5]})
+    text = describe_methods(table)
+    assert "-0.00" not in text and "(ARI 0.00)" in text and "ARI 0.50 against" in text
+
+
 def test_truth_helpers(tmp_path):
     assert load_truth_segments(tmp_path / "absent.csv") is None
     assert truth_ari(pd.Series([0, 1]), None) is None
