@@ -11,6 +11,7 @@ The work is done on integer arrays (days since the epoch, factorized customer co
 
 from __future__ import annotations
 
+import ctypes
 import warnings
 
 import numpy as np
@@ -62,6 +63,209 @@ def _sort_codes(codes: np.ndarray, uniques):
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniques[order]
 
 
+def _addresses(values: np.ndarray) -> np.ndarray:
+    """The memory address of every object of a contiguous object array, as integers.
+
+    The objects themselves are not touched, which is what makes this cheap on a log in time
+    order, where the rows of one customer point to objects scattered over the heap.
+    """
+    buf = (ctypes.c_ssize_t * len(values)).from_address(values.ctypes.data)
+    return np.frombuffer(buf, dtype=np.intp).copy()
+
+
+def _compact_slots(addr: np.ndarray, limit: int):
+    """Map addresses to small non-negative integers (equal address, equal slot), or None.
+
+    Python objects are at least 8-byte aligned and the objects of one column usually sit close
+    together, so ``(address - lowest) >> alignment`` is a direct index. When they are spread out,
+    the high part (1 MB regions) is renumbered first. None when the table would exceed ``limit``.
+    """
+    lo = int(addr.min())
+    rel = addr - lo
+    spread = int(np.bitwise_or.reduce(rel))
+    shift = (spread & -spread).bit_length() - 1 if spread else 0
+    if shift:
+        rel >>= shift
+    size = int(rel.max()) + 1
+    if size <= limit:
+        return rel, size
+    low_bits = max(20 - shift, 1)
+    high, regions = pd.factorize(rel >> low_bits)
+    n_high = len(regions)
+    if (n_high << low_bits) > limit:
+        return None
+    rel &= (1 << low_bits) - 1
+    rel |= high.astype(np.intp) << low_bits
+    return rel, n_high << low_bits
+
+
+def _factorize_text_objects(values: np.ndarray, sort: bool = False):
+    """``pd.factorize`` of an object array of Python strings, or None to use ``pd.factorize``.
+
+    Logs repeat a customer's id on every row, and the id column usually holds the same string
+    object on all of them (the CSV and Parquet readers share repeated strings, and so does
+    indexing an array of ids). Rows are first grouped by object identity, using the addresses
+    as integer keys in a direct table instead of a hash table, then the distinct objects
+    (one per customer) are checked for equal text. Codes follow the order of first
+    appearance, exactly as ``pd.factorize`` numbers them, or with ``sort`` the order of the
+    sorted ids.
+    """
+    n = len(values)
+    if n < 2 or not values.flags.c_contiguous:
+        return None
+    addr = _addresses(values)
+    # A log grouped by customer has runs of the same object: keep only the first row of each.
+    head = np.empty(n, dtype=bool)
+    head[0] = True
+    np.not_equal(addr[1:], addr[:-1], out=head[1:])
+    n_heads = int(np.count_nonzero(head))
+    grouped = n_heads < n // 2
+    if grouped:
+        run_start = np.flatnonzero(head)
+        addr = addr[run_start]
+    m = len(addr)
+    compact = _compact_slots(addr, 2 * m + (1 << 22))
+    if compact is None:  # objects spread over the heap: a hash table of the addresses
+        obj_code, uniq_addr = pd.factorize(addr)
+        k = len(uniq_addr)
+        if k > n // 2:  # hardly any sharing: hashing the text directly is as quick
+            return None
+        order = np.arange(k)
+        first_pos = np.flatnonzero(np.r_[True, obj_code[1:] > np.maximum.accumulate(obj_code)[:-1]])
+    else:
+        slot, size = compact
+        # First row of each object: its place in the order of first appearance.
+        first = np.full(size, m, dtype=np.intp)
+        np.minimum.at(first, slot, np.arange(m))
+        used = np.flatnonzero(first < m)
+        k = len(used)
+        if k > n // 2:
+            return None
+        first = first[used]
+        # The first rows are distinct, so they order the objects without a sort.
+        by_row = np.full(m, -1, dtype=np.intp)
+        by_row[first] = np.arange(k)
+        order = by_row[by_row >= 0]
+        del by_row
+        first_pos = first[order]
+        obj_code = None  # the code of each row is looked up by its slot below
+    objs = values[run_start[first_pos]] if grouped else values[first_pos]
+    if pd.api.types.infer_dtype(objs, skipna=False) != "string":
+        return None
+    try:
+        import pyarrow as pa
+
+        text = pa.array(objs, type=pa.large_string())
+        # pandas takes "a\0" for "a"; text with zero characters keeps its factorize as it is.
+        if not np.all(_utf8_bytes(text)):
+            return None
+        by_text, distinct = _argsort_text(text)
+    except Exception:  # text Arrow cannot hold (lone surrogates): leave it to pandas
+        return None
+    rank = np.empty(k, dtype=np.intp)
+    rank[order] = np.arange(k)
+    if not distinct:  # distinct objects with the same text
+        text_code, objs = pd.factorize(objs)
+        rank = text_code[rank]
+        by_text, _ = _argsort_text(pa.array(objs, type=pa.large_string()))
+    if sort:
+        objs = objs[by_text]
+        renumber = np.empty(len(by_text), dtype=np.intp)
+        renumber[by_text] = np.arange(len(by_text))
+        rank = renumber[rank]
+    if obj_code is None:  # rank is by object in address order, which is slot order
+        table = np.empty(size, dtype=np.intp)
+        table[used] = rank
+        codes = table[slot]
+    else:
+        codes = rank[obj_code]
+    if grouped:
+        codes = np.repeat(codes, np.diff(np.append(run_start, n)))
+    return codes, objs
+
+
+def _utf8_offsets(text) -> np.ndarray:
+    """Start of each string of an Arrow ``large_string`` array in its data buffer, and the end."""
+    return np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+
+
+def _utf8_bytes(text) -> np.ndarray:
+    """The UTF-8 bytes of all strings of an Arrow ``large_string`` array, one after the other."""
+    offsets = _utf8_offsets(text)
+    buf = text.buffers()[2]
+    if buf is None:  # only empty strings
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
+
+
+def _argsort_text(text):
+    """Order of an Arrow array of non-null strings (code point order, as ``sorted``), and
+    whether the strings are all distinct.
+
+    Short strings (up to 32 bytes, the usual ids) are compared as big-endian 8-byte words
+    of their zero-padded UTF-8, which numpy sorts as integers several times faster than any
+    string sort; UTF-8 byte order is code point order.
+    """
+    import pyarrow.compute as pc
+
+    k = len(text)
+    offsets = _utf8_offsets(text)
+    data = _utf8_bytes(text)
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if k else 0
+    # Zero padding cannot tell "a" from "a\0": leave text with zero bytes to Arrow.
+    if k < 2 or width > 32 or not np.all(data):
+        order = np.asarray(pc.sort_indices(text))
+        return order, len(pc.unique(text)) == k
+    n_words = (width + 7) // 8
+    mat = np.zeros((k, 8 * n_words), dtype=np.uint8)
+    if np.all(lengths == width):
+        mat[:, :width] = data.reshape(k, width)
+    else:
+        row = np.repeat(np.arange(k), lengths)
+        col = np.arange(len(data)) - np.repeat(offsets[:-1] - offsets[0], lengths)
+        mat[row, col] = data
+    words = mat.view(">u8").astype(np.uint64)
+    del mat
+    if n_words == 1:
+        order = np.argsort(words[:, 0], kind="stable")
+    else:
+        order = np.lexsort(words.T[::-1])
+    ranked = words[order]
+    distinct = not np.any(np.all(ranked[1:] == ranked[:-1], axis=1))
+    return order, distinct
+
+
+def _factorize(ids: pd.Series, sort: bool = False):
+    """Codes (-1 for missing) and unique ids, as ``pd.factorize``: in order of first appearance,
+    or with ``sort`` in the order of :func:`_sort_codes`."""
+    if ids.dtype == object:
+        fast = _factorize_text_objects(np.asarray(ids.to_numpy()), sort)
+        if fast is not None:
+            return fast
+    codes, uniques = pd.factorize(ids, sort=False)
+    if sort:
+        codes, uniques = _sort_codes(codes, uniques)
+    return codes, uniques
+
+
+#: Length of a day in each datetime64 unit pandas uses.
+_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
+
+
+def _whole_days(values: np.ndarray) -> np.ndarray:
+    """datetime64 values as whole days since 1970-01-01 (int64), flooring the time of day.
+
+    Floor division of the integer view is the cast to ``datetime64[D]`` without its per-element
+    calendar work; so a purchase at 23:59 belongs to its own day, also before 1970.
+    """
+    unit, count = np.datetime_data(values.dtype)
+    per_day = _PER_DAY.get(unit)
+    if per_day is None or count != 1:
+        return values.astype("datetime64[D]").astype(np.int64)
+    return np.floor_divide(values.view(np.int64), np.int64(per_day))
+
+
 def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None,
              sort: bool = False):
     """Validate the log and return (customer codes, customer ids, days, amounts)."""
@@ -71,9 +275,7 @@ def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amoun
     require_not_empty(transactions, table=TABLE, source=source)
 
     # factorize marks missing ids with -1, which spares a separate pass over the ids.
-    codes, uniques = pd.factorize(transactions[customer_col], sort=False)
-    if sort:
-        codes, uniques = _sort_codes(codes, uniques)
+    codes, uniques = _factorize(transactions[customer_col], sort)
     require_rows(transactions, codes < 0, "blank customer ids; expected an id in every row",
                  table=TABLE, column=customer_col, source=source)
 
@@ -83,8 +285,7 @@ def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amoun
     values = dates.to_numpy()
     if values.dtype.kind != "M":  # timezone-aware columns come back as objects
         values = dates.dt.tz_localize(None).to_numpy()
-    # Casting to whole days floors, so a purchase at 23:59 belongs to its own day.
-    days = values.astype("datetime64[D]").astype(np.int64)
+    days = _whole_days(values)
 
     amounts = None
     if amount_col:
@@ -128,16 +329,62 @@ def unique_pairs(codes: np.ndarray, days: np.ndarray):
     return pair // span, pair % span + lo
 
 
+def _group_order(codes: np.ndarray, n: int):
+    """A stable ordering of the rows by customer code (a counting sort) and the rows per code."""
+    try:
+        from pandas._libs.algos import groupsort_indexer
+
+        order, counts = groupsort_indexer(np.asarray(codes, dtype=np.intp), n)
+        return order, counts[1:]
+    except (ImportError, TypeError, ValueError):
+        return np.argsort(codes, kind="stable"), np.bincount(codes, minlength=n)
+
+
+def _day_stats(codes: np.ndarray, days: np.ndarray, n: int):
+    """Per customer code: first and last purchase day and the number of distinct purchase days.
+
+    Codes without rows get first = int64 max, last = -int64 max and no days. The rows are put
+    in customer order by a counting sort, which keeps each customer's rows in log order; when
+    that is time order (a log in time order, or each customer's rows in time order) the
+    distinct days are the changes of day within a customer, with no sort of the days at all.
+    Other logs sort the packed (customer, day) pairs.
+    """
+    big = np.iinfo(np.int64).max
+    first = np.full(n, big, dtype=np.int64)
+    last = np.full(n, -big, dtype=np.int64)
+    if len(codes) == 0:
+        return first, last, np.zeros(n, dtype=np.int64)
+    if np.all(codes[1:] >= codes[:-1]):
+        d = days
+        counts = np.bincount(codes, minlength=n)
+    else:
+        order, counts = _group_order(codes, n)
+        d = days[order]
+    ends = np.cumsum(counts)
+    has = counts > 0
+    starts = (ends - counts)[has]
+    step = d[1:] - d[:-1]
+    back = step < 0
+    back[starts[1:] - 1] = False  # a new customer may start on an earlier day
+    if back.any():  # some customer's rows are out of time order
+        np.minimum.at(first, codes, days)
+        np.maximum.at(last, codes, days)
+        pair_codes, _ = unique_pairs(codes, days)
+        return first, last, np.bincount(pair_codes, minlength=n)
+    new_day = np.empty(len(d), dtype=bool)
+    np.not_equal(step, 0, out=new_day[1:])
+    new_day[starts] = True
+    seen = np.cumsum(new_day)
+    n_days = np.zeros(n, dtype=np.int64)
+    n_days[has] = seen[ends[has] - 1] - seen[starts] + 1
+    first[has] = d[starts]
+    last[has] = d[ends[has] - 1]
+    return first, last, n_days
+
+
 def _summarize(codes, n_customers, days, amounts, end_day, unit_days):
     """Grouped reductions on integer arrays; returns a dict of per-customer arrays."""
-    big = np.iinfo(np.int64).max
-    first = np.full(n_customers, big, dtype=np.int64)
-    last = np.full(n_customers, -big, dtype=np.int64)
-    np.minimum.at(first, codes, days)
-    np.maximum.at(last, codes, days)
-
-    pair_codes, _ = unique_pairs(codes, days)
-    n_days = np.bincount(pair_codes, minlength=n_customers)
+    first, last, n_days = _day_stats(codes, days, n_customers)
 
     frequency = n_days - 1
     out = {
@@ -262,7 +509,7 @@ def calibration_and_holdout(transactions: pd.DataFrame, customer_col: str = "cus
     hold = ~cal
     h_codes = codes[hold]
     # Holdout purchase days, merged per day like the calibration ones.
-    h_freq = np.bincount(unique_pairs(h_codes, days[hold])[0], minlength=n).astype(np.float64)
+    h_freq = _day_stats(h_codes, days[hold], n)[2].astype(np.float64)
 
     frame = pd.DataFrame({f"{k}_cal": v for k, v in stats.items()}, index=pd.Index(uniques, name=customer_col))
     frame["frequency_holdout"] = h_freq

@@ -685,3 +685,64 @@ def test_cumulative_tracking_figure_has_a_per_period_panel_without_the_partial_l
     np.testing.assert_allclose(bottom.lines[0].get_ydata(), [2, 3, 4])
     np.testing.assert_allclose(bottom.lines[1].get_ydata(), [2.5, 3, 3])
     assert "per week" in bottom.get_ylabel() and top.get_title()
+
+
+# --- rfm_summary: the same summary whatever the layout of the id column and the row order ----
+
+def _rfm_log(rng, n, ids):
+    ts = pd.Timestamp("1969-11-01") + pd.to_timedelta(rng.integers(0, 500 * 24 * 60, n), unit="min")
+    return pd.DataFrame({"customer_id": ids[rng.integers(0, len(ids), n)], "timestamp": ts,
+                         "amount": rng.gamma(2.0, 10.0, n).round(2) + 0.01})
+
+
+def _copied_ids(log):
+    """The log with a separate string object in every row (no shared id objects)."""
+    out = log.copy()
+    out["customer_id"] = np.array(["".join(list(s)) for s in log["customer_id"]], dtype=object)
+    return out
+
+
+@pytest.mark.parametrize("order", ["random", "time", "customer", "customer, days shuffled"])
+def test_rfm_summary_same_for_shared_and_separate_id_objects(order):
+    rng = np.random.default_rng(11)
+    ids = np.array([f"C{i:05d}" for i in rng.permutation(400)] + ["é", "日本語", "Zoë", "a b", "aa" * 20],
+                   dtype=object)
+    log = _rfm_log(rng, 6000, ids)
+    if order == "time":
+        log = log.sort_values("timestamp", kind="stable")
+    elif order == "customer":
+        log = log.sort_values(["customer_id", "timestamp"], kind="stable")
+    elif order == "customer, days shuffled":
+        log = log.sort_values("customer_id", kind="stable")
+    log = log.reset_index(drop=True)
+    # Some rows with their own copy of an id: equal text, different objects.
+    partly = log.copy()
+    ids_col = partly["customer_id"].to_numpy().copy()
+    ids_col[::7] = np.array(["".join(list(s)) for s in ids_col[::7]], dtype=object)
+    partly["customer_id"] = ids_col
+    for sort in (False, True):
+        ref = clv.rfm_summary(_copied_ids(log), observation_end="1971-06-30", sort=sort)
+        assert len(ref) == len(ids)
+        for frame in (log, partly):
+            pd.testing.assert_frame_equal(clv.rfm_summary(frame, observation_end="1971-06-30", sort=sort), ref)
+        ref_h = clv.calibration_and_holdout(_copied_ids(log), calibration_end="1970-09-30",
+                                            observation_end="1971-06-30", sort=sort)
+        pd.testing.assert_frame_equal(
+            clv.calibration_and_holdout(log, calibration_end="1970-09-30", observation_end="1971-06-30",
+                                        sort=sort), ref_h)
+    sorted_ids = sorted(ids)
+    assert list(clv.rfm_summary(log, sort=True).index) == sorted_ids
+    assert list(clv.rfm_summary(log).index) == list(pd.unique(log["customer_id"]))
+
+
+def test_rfm_summary_floors_days_in_any_datetime_unit():
+    rng = np.random.default_rng(5)
+    log = _rfm_log(rng, 2000, np.array([f"id{i}" for i in range(150)], dtype=object))
+    ref = clv.rfm_summary(log, observation_end="1971-06-30", time_unit="D")
+    for unit in ("s", "ms", "us"):
+        other = log.assign(timestamp=log["timestamp"].astype(f"datetime64[{unit}]"))
+        pd.testing.assert_frame_equal(clv.rfm_summary(other, observation_end="1971-06-30", time_unit="D"), ref)
+    # Before 1970 too, a purchase belongs to its calendar day.
+    days = log["timestamp"].dt.floor("D")
+    first = days.groupby(log["customer_id"]).min()
+    assert (ref["T"] == (pd.Timestamp("1971-06-30") - first.reindex(ref.index)).dt.days).all()
