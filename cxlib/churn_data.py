@@ -17,6 +17,7 @@ from .data import (
     DataError,
     DataWarning,
     describe_rows,
+    location,
     read_table,
     require_columns,
     require_not_empty,
@@ -209,13 +210,13 @@ def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
             if zero[blank].all():
                 why = (f"; all of them have {duration_name} = 0 (new customers with no follow-up "
                        "yet, so nothing to record)")
-            warnings.warn(f"file {source}, table '{TABLE}', column '{col}': "
+            warnings.warn(f"{location(source, TABLE, col)}: "
                           f"{describe_rows(df, blank, [col, where_col])} are blank{why}; "
                           "these rows are left out of the analysis", DataWarning, stacklevel=2)
             keep &= ~blank
     zero_kept = zero & keep
     if zero_kept.any():
-        warnings.warn(f"file {source}, table '{TABLE}', column '{where_col}': "
+        warnings.warn(f"{location(source, TABLE, where_col)}: "
                       f"{describe_rows(df, zero_kept, [where_col])} are active customers with "
                       "duration 0 (no follow-up yet); they are in no risk set, so they are left "
                       "out", DataWarning, stacklevel=2)

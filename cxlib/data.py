@@ -40,6 +40,7 @@ __all__ = [
     "require_range",
     "require_rows",
     "describe_rows",
+    "location",
 ]
 
 MAX_EXAMPLES = 5
@@ -53,14 +54,7 @@ class DataError(ValueError):
     """
 
     def __init__(self, message: str, *, source=None, table=None, column=None, n_rows=None):
-        where = []
-        if source is not None:
-            where.append(f"file {source}")
-        if table is not None:
-            where.append(f"table '{table}'")
-        if column is not None:
-            where.append(f"column '{column}'")
-        prefix = ", ".join(where)
+        prefix = location(source, table, column)
         super().__init__(f"{prefix}: {message}" if prefix else message)
         self.source = None if source is None else str(source)
         self.table = table
@@ -72,11 +66,16 @@ class DataWarning(UserWarning):
     """Doubtful but usable data; the message says what the kit did about it."""
 
 
-def _where(source, table, column=None) -> str:
-    parts = [f"file {source}" if source is not None else None, f"table '{table}'" if table else None]
-    if column is not None:
+def location(source=None, table=None, column=None) -> str:
+    """Where a problem is, as every message of the kit says it: "file F, table 'T', column 'C'"."""
+    parts = []
+    if source not in (None, ""):
+        parts.append(f"file {source}")
+    if table not in (None, ""):
+        parts.append(f"table '{table}'")
+    if column not in (None, ""):
         parts.append(f"column '{column}'")
-    return ", ".join(p for p in parts if p)
+    return ", ".join(parts)
 
 
 def _show(value) -> str:
@@ -203,7 +202,7 @@ def to_numeric(df: pd.DataFrame, column: str, *, table: str, source=None,
             require_rows(df, missing, "blank cells; expected a number in every row",
                          table=table, column=column, source=source)
         warnings.warn(
-            f"{_where(source, table, column)}: {describe_rows(df, missing, column)} are blank; "
+            f"{location(source, table, column)}: {describe_rows(df, missing, column)} are blank; "
             "they are kept as missing (NaN)", DataWarning, stacklevel=2)
     if integer:
         frac = (s.notna() & (s != np.floor(s))).to_numpy()

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .data import (DataError, DataWarning, describe_rows, require_columns, require_not_empty,
-                   require_range, to_numeric)
+from .data import (DataError, DataWarning, describe_rows, location, require_columns,
+                   require_not_empty, require_range, to_numeric)
 
 __all__ = ["driver_frame", "DriverModel", "OrdinalDriverModel", "rank_agreement"]
 
@@ -100,8 +100,7 @@ def driver_frame(df: pd.DataFrame, target: str, drivers: Sequence[str], *,
                f"column: {detail}); the driver model uses the {n_complete} complete rows "
                "(listwise deletion)")
         if n_complete >= p + 2:
-            where = ", ".join(x for x in [f"file {source}" if source else "", f"table '{table}'"] if x)
-            warnings.warn(f"{where}: {msg}", DataWarning, stacklevel=2)
+            warnings.warn(f"{location(source, table)}: {msg}", DataWarning, stacklevel=2)
     if n_complete < p + 2:
         raise DataError(
             f"only {n_complete} complete respondent(s) for {p} driver(s); a driver model needs at "

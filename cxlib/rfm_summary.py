@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DataError, DataWarning, describe_rows, require_columns, require_not_empty, require_rows
-from .data import to_datetime, to_numeric
+from .data import location, to_datetime, to_numeric
 
 __all__ = ["TIME_UNITS", "rfm_summary", "calibration_and_holdout", "load_cdnow"]
 
@@ -303,7 +303,8 @@ def _prepare(transactions: pd.DataFrame, customer_col: str, date_col: str, amoun
         zero = amounts == 0
         if zero.any():
             warnings.warn(
-                f"table '{TABLE}', column '{amount_col}': {describe_rows(transactions, zero, [customer_col, amount_col])} "
+                f"{location(source, TABLE, amount_col)}: "
+                f"{describe_rows(transactions, zero, [customer_col, amount_col])} "
                 "have amount 0; they are kept as purchases (they count in frequency and recency "
                 "and lower the mean spend)", DataWarning, stacklevel=3)
     return np.asarray(codes, dtype=np.int64), uniques, days, amounts

@@ -34,8 +34,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-from .data import (DataError, DataWarning, describe_rows, read_table, require_columns,
-                   require_not_empty, require_rows, require_unique, to_numeric)
+from .data import (DataError, DataWarning, describe_rows, location, read_table,
+                   require_columns, require_not_empty, require_rows, require_unique, to_numeric)
 
 __all__ = [
     "METHODS",
@@ -140,7 +140,7 @@ def check_features(df: pd.DataFrame, features: Sequence[str] | None = None, *, k
         missing = ~finite
         if missing.any():
             warnings.warn(
-                f"table '{table}', column '{col}': {describe_rows(df, missing, col)} are blank; "
+                f"{location(source, table, col)}: {describe_rows(df, missing, col)} are blank; "
                 "the segmenter fills them with the feature's median", DataWarning, stacklevel=2)
     if k is not None and len(out) < k:
         raise DataError(f"{len(out)} customers but k={k} segments requested; k-way segmentation "
