@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from cxlib import churn
-from cxlib import survival_metrics as sm
-from cxlib.churn_logistic import HorizonLogistic, compare_with_cox
+from cxlib import churn as sm
+from cxlib.churn import HorizonLogistic, compare_with_cox
 
 N_NUMERIC = 8
 END = pd.Timestamp("2025-12-31")

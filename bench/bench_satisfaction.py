@@ -54,7 +54,7 @@ def main(argv=None) -> None:
 
     import statsmodels.api as sm
 
-    from cxlib.importance import RelativeImportance
+    from cxlib.satisfaction import RelativeImportance
 
     df = survey(args.respondents, args.drivers, args.seed)
     drivers = [c for c in df.columns if c != "overall"]

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from cxlib import segment_profiles as prof
-from cxlib import segment_validation as validation
+from cxlib import segments as prof
+from cxlib import segments as validation
 from cxlib import segments
 
 

@@ -1,26 +1,22 @@
-"""CX Research Kit: the shared library behind the analysis notebooks.
+"""CX Research Kit: the library behind the analysis notebooks.
 
-The modules read like the notebooks' table of contents.
+One package per analysis; each package's ``__init__`` is its door, and the notebooks import only
+doors (``from cxlib import churn``)::
 
-Data and the synthetic world
-    :mod:`cxlib.data` (load and validate customers, transactions, survey; the one exception
-    type :class:`~cxlib.data.DataError`), :mod:`cxlib.synth` (a CX world with known truth),
-    :mod:`cxlib.overview` (the data at a glance).
-Churn (``01_churn_survival``)
-    :mod:`cxlib.churn` (the notebook's entry point), :mod:`cxlib.churn_data`, :mod:`cxlib.cox`,
-    :mod:`cxlib.survival_metrics`, :mod:`cxlib.churn_logistic`, :mod:`cxlib.churn_plots`.
-Satisfaction drivers (``02_satisfaction_drivers``)
-    :mod:`cxlib.satisfaction` (CSAT, NPS, index, word of mouth), :mod:`cxlib.drivers`
-    (OLS and ordinal driver models), :mod:`cxlib.importance` (LMG/Shapley, Johnson weights).
-Segmentation (``03_segmentation``)
-    :mod:`cxlib.segments` (the segmenter and k choice), :mod:`cxlib.rfm`,
-    :mod:`cxlib.segment_validation`, :mod:`cxlib.segment_profiles`.
-Customer lifetime value (``04_clv``)
-    :mod:`cxlib.clv` (the public names), :mod:`cxlib.rfm_summary`, :mod:`cxlib.bgnbd`,
-    :mod:`cxlib.gamma_gamma`, :mod:`cxlib.clv_value`, :mod:`cxlib.clv_plots`.
-Reports
-    :mod:`cxlib.artifacts` (what a notebook writes), :mod:`cxlib.report` (papermill runner and
-    index page), :mod:`cxlib.cli` (the ``cx`` command), :mod:`cxlib.plots`, :mod:`cxlib.config`.
+    core/          errors (DataError, DataWarning), validation rules, reading tables, the time-unit
+                   vocabulary, the truth convention, paths, the plot theme
+    synth/         the synthetic world with its truth
+    overview/      00_overview: the data at a glance
+    churn/         01_churn_survival: Kaplan-Meier, log-rank, Cox, validation, logistic baseline,
+                   scoring
+    satisfaction/  02_satisfaction_drivers: CSAT, NPS, drivers, relative importance,
+                   importance-performance map, word of mouth
+    segments/      03_segmentation: the segmenter, RFM, stability, profiles, comparisons
+    clv/           04_clv: transaction summary, BG/NBD, Gamma-Gamma, Pareto/NBD, value, holdout
+    report/        what a notebook writes (Artifacts), the runner, the index page, the cx command
+
+Analyses depend on ``core`` (and ``segments`` on the ``clv`` door for the transaction summary),
+never on each other's modules.
 """
 
 __version__ = "0.1.0"

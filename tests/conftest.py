@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cxlib.config import NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR
+from cxlib.core import NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from cxlib.config import PROJECT_ROOT
+from cxlib.core import PROJECT_ROOT
 
 # conda-forge names that differ from the PyPI names
 CONDA_TO_PYPI = {"python-duckdb": "duckdb"}

@@ -1,0 +1,42 @@
+"""Churn as time to event (``01_churn_survival``): Kaplan-Meier curves, the log-rank test, the Cox
+model, held-out validation, the logistic baseline and per-customer scores, with plain-language
+sentences for the lesson.
+
+The heavy lifting is done by lifelines (Davidson-Pilon, 2019). This is the package's door; the
+pieces live in small modules:
+
+- :mod:`~cxlib.churn.data`: loading, durations from dates, validation, encoding, pre-fit checks;
+- :mod:`~cxlib.churn.kaplan_meier`: Kaplan-Meier curves, medians and the log-rank test;
+- :mod:`~cxlib.churn.cox`: the Cox model, its predictions and the proportional-hazards test;
+- :mod:`~cxlib.churn.metrics`: held-out validation (concordance, Brier score, AUC, calibration);
+- :mod:`~cxlib.churn.logistic`: the logistic baseline at a horizon;
+- :mod:`~cxlib.churn.scoring`: churn probability and risk tier of each active customer;
+- :mod:`~cxlib.churn.truth`: estimates against the synthetic world's truth;
+- :mod:`~cxlib.churn.sentences`: the readings in words;
+- :mod:`~cxlib.churn.plots`: the figures (``churn.plots.plot_retention(...)``).
+"""
+
+from . import plots
+from .cox import CoxChurnModel, schoenfeld_test, stratified_alternative, stratify_candidates
+from .data import CovariateEncoder, check_covariates, describe_data, load_churn_data, prepare_churn_data
+from .kaplan_meier import kaplan_meier, logrank_test, median_survival_table, survival_table
+from .logistic import HorizonLogistic, churn_probability, compare_with_cox, describe_censoring_bias
+from .metrics import (brier_curve, calibration_table, concordance, describe_validation, evaluate_holdout,
+                      evaluation_times, horizon_auc, km_survival, split_train_test)
+from .scoring import risk_tiers, score_active_customers
+from .sentences import (describe_hazard_ratios, describe_logrank, describe_medians,
+                        describe_proportional_hazards, describe_scores, describe_truth)
+from .truth import compare_with_truth
+
+__all__ = [
+    "plots",
+    "prepare_churn_data", "load_churn_data", "CovariateEncoder", "check_covariates", "describe_data",
+    "kaplan_meier", "median_survival_table", "logrank_test", "survival_table",
+    "CoxChurnModel", "schoenfeld_test", "stratify_candidates", "stratified_alternative",
+    "split_train_test", "evaluation_times", "concordance", "brier_curve", "km_survival", "horizon_auc",
+    "calibration_table", "evaluate_holdout", "describe_validation",
+    "HorizonLogistic", "churn_probability", "compare_with_cox", "describe_censoring_bias",
+    "risk_tiers", "score_active_customers", "compare_with_truth",
+    "describe_hazard_ratios", "describe_proportional_hazards", "describe_logrank", "describe_medians",
+    "describe_truth", "describe_scores",
+]

@@ -1,0 +1,391 @@
+"""Customer tables as survival data: durations, churn flags, covariate encoding and the checks
+that must pass before a model is fitted.
+
+Every problem is a :class:`~cxlib.data.DataError` naming the file, table, column and rows, built
+with the helpers of :mod:`cxlib.data`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core import (
+    DataError,
+    DataWarning,
+    describe_rows,
+    location,
+    read_table,
+    require_columns,
+    require_not_empty,
+    require_rows,
+    require_unique,
+    to_datetime,
+    to_numeric,
+    unit_days,
+    unit_name,
+)
+
+__all__ = ["prepare_churn_data", "load_churn_data", "CovariateEncoder",
+           "check_covariates", "describe_data"]
+
+TABLE = "customers"
+_EVENT_WORDS = {"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0, "y": 1, "n": 0,
+                "1.0": 1, "0.0": 0}
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validation
+# --------------------------------------------------------------------------------------------
+
+def _parse_event(df: pd.DataFrame, column: str, source) -> pd.Series:
+    """Read a churn flag given as 1/0, Yes/No or True/False (any case)."""
+    s = df[column]
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(int)
+    text = s.astype("string").str.strip().str.lower()
+    mapped = text.map(_EVENT_WORDS)
+    bad = mapped.isna().to_numpy()
+    if bad.any():
+        values = sorted(set(df.loc[bad, column].astype(str)))[:8]
+        require_rows(df, bad, f"expected a churn flag 1/0, Yes/No or True/False; found values "
+                     f"{', '.join(map(repr, values))}", table=TABLE, column=column, source=source)
+    return mapped.astype(int)
+
+
+def _is_numeric_text(s: pd.Series) -> bool:
+    """True when every non-blank cell of ``s`` parses as a number."""
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    if pd.api.types.is_numeric_dtype(s):
+        return True
+    text = s.astype("string").str.strip()
+    text = text[text.notna() & (text != "")]
+    return len(text) > 0 and bool(pd.to_numeric(text, errors="coerce").notna().all())
+
+
+def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
+                       event_col: str | None = None, signup_col: str | None = None,
+                       churn_col: str | None = None, observation_end=None,
+                       time_unit: str = "months", id_col: str | None = None,
+                       covariates: Sequence[str] = (), categorical: Sequence[str] = (),
+                       group_col: str | None = None, source=None) -> pd.DataFrame:
+    """Turn a customer table into survival data: one row per customer with duration and event.
+
+    Give either ``duration_col`` (tenure in ``time_unit``) with ``event_col``, or ``signup_col``
+    with ``churn_col`` (blank while active) and ``observation_end``; then the duration is the time
+    from signup to churn, or to the observation end for active customers.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The raw table (text or typed columns).
+    duration_col, event_col : str, optional
+        Tenure and churn flag (1/0, Yes/No, True/False). With dates, ``event_col`` is optional and
+        defaults to "has a churn date".
+    signup_col, churn_col : str, optional
+        Date columns used to derive the duration.
+    observation_end : date-like, optional
+        Censoring date for active customers; required with dates.
+    time_unit : str
+        One of the kit's spellings (:mod:`cxlib.core.timeunits`): ``D``/``days``, ``W``/``weeks``,
+        ``M``/``months``, ``Y``/``years``.
+        Unit of derived durations (and the unit ``duration_col`` is assumed to be in).
+    id_col : str, optional
+        Customer id; row numbers when absent.
+    covariates : sequence of str
+        Model covariates. A column whose non-blank cells are all numbers is numeric, anything
+        else (or a column listed in ``categorical``) is categorical.
+    group_col : str, optional
+        Column for the Kaplan-Meier curves, kept as text.
+
+    Returns
+    -------
+    DataFrame with ``customer_id``, ``duration`` (float, > 0), ``event`` (0/1), the covariates
+    and the group column. ``attrs`` holds ``source`` and ``time_unit``.
+
+    Raises
+    ------
+    DataError
+        Missing columns, unreadable values, missing or negative durations, a churn at duration 0
+        or an event flag that is not 0/1.
+
+    Notes
+    -----
+    Rows that cannot enter the model are left out with a :class:`~cxlib.core.DataWarning` that
+    says why: censored customers with duration 0 (no follow-up: they are in no risk set and change
+    no estimate) and rows with a blank covariate.
+    """
+    try:
+        unit_length = unit_days(time_unit)
+    except ValueError as exc:
+        raise DataError(str(exc), table=TABLE, source=source) from None
+    source = source if source is not None else df.attrs.get("source")
+    covariates = list(covariates)
+    # Empty strings (a notebook parameter left blank) mean "not given".
+    duration_col, event_col, signup_col, churn_col, id_col, group_col = (
+        c or None for c in (duration_col, event_col, signup_col, churn_col, id_col, group_col))
+    use_dates = duration_col is None
+    if use_dates and (signup_col is None or churn_col is None):
+        raise DataError("give either duration_col (with event_col) or signup_col and churn_col "
+                        "(with observation_end)", table=TABLE, source=source)
+    needed = ([duration_col, event_col] if not use_dates else [signup_col, churn_col])
+    needed += ([id_col] if id_col else []) + covariates + ([group_col] if group_col else [])
+    if use_dates and event_col:
+        needed.append(event_col)
+    require_columns(df, [c for c in dict.fromkeys(needed) if c], table=TABLE, source=source)
+    require_not_empty(df, table=TABLE, source=source)
+    for reserved in ("duration", "event", "customer_id"):
+        if reserved in covariates:
+            raise DataError(f"'{reserved}' is computed by the kit and cannot be a covariate",
+                            table=TABLE, column=reserved, source=source)
+
+    out = pd.DataFrame(index=df.index)
+    if id_col:
+        out["customer_id"] = df[id_col].astype(str).str.strip()
+        require_unique(out.assign(**{id_col: out["customer_id"]}), id_col, table=TABLE,
+                       source=source)
+    else:
+        out["customer_id"] = [f"row{i + 1}" for i in range(len(df))]
+
+    if use_dates:
+        if observation_end in (None, ""):
+            raise DataError("observation_end is required to derive durations from dates (the date "
+                            "active customers were last seen)", table=TABLE, column=signup_col,
+                            source=source)
+        end = pd.Timestamp(observation_end)
+        signup = to_datetime(df, signup_col, table=TABLE, source=source)
+        churn = to_datetime(df, churn_col, table=TABLE, source=source, allow_missing=True)
+        for col, values in ((signup_col, signup), (churn_col, churn)):
+            require_rows(df, (values > end).to_numpy(), f"dates after the observation end "
+                         f"{end.date()}", table=TABLE, column=col, source=source)
+        require_rows(df, (churn < signup).to_numpy(), "churn date before signup date",
+                     table=TABLE, column=churn_col, source=source, show=[signup_col, churn_col])
+        days = (churn.fillna(end) - signup).dt.total_seconds() / 86400.0
+        duration = days / unit_length
+        event = churn.notna().astype(int)
+        if event_col:
+            event = _parse_event(df, event_col, source)
+        duration_name = f"{signup_col} to {churn_col}"
+    else:
+        with warnings.catch_warnings():  # blank tenures get the "missing durations" error below
+            warnings.simplefilter("ignore", DataWarning)
+            duration = to_numeric(df, duration_col, table=TABLE, source=source)
+        event = _parse_event(df, event_col, source)
+        duration_name = duration_col
+    out["duration"] = duration.to_numpy(dtype=float)
+    out["event"] = event.to_numpy(dtype=int)
+
+    where_col = duration_col or signup_col
+    require_rows(df, ~np.isfinite(out["duration"].to_numpy()), "missing durations; every customer "
+                 "needs a tenure", table=TABLE, column=where_col, source=source)
+    require_rows(df, (out["duration"] < 0).to_numpy(), "negative durations; expected tenure >= 0",
+                 table=TABLE, column=where_col, source=source)
+    zero_event = ((out["duration"] == 0) & (out["event"] == 1)).to_numpy()
+    require_rows(df, zero_event, "churned at duration 0: a churn needs some time as a customer "
+                 "first (check the dates, or give durations in a finer time_unit)",
+                 table=TABLE, column=where_col, source=source)
+
+    keep = np.ones(len(df), dtype=bool)
+    zero = (out["duration"] == 0).to_numpy()
+    numeric_cols, categorical_cols = [], []
+    for col in covariates + ([group_col] if group_col and group_col not in covariates else []):
+        is_group_only = col == group_col and col not in covariates
+        if col not in categorical and not is_group_only and _is_numeric_text(df[col]):
+            with warnings.catch_warnings():  # the blank cells get one clearer warning below
+                warnings.simplefilter("ignore", DataWarning)
+                out[col] = to_numeric(df, col, table=TABLE, source=source)
+            numeric_cols.append(col)
+        else:
+            text = df[col].astype("string").str.strip()
+            out[col] = text.where(text != "").astype(object)
+            if not is_group_only:
+                categorical_cols.append(col)
+        blank = out[col].isna().to_numpy()
+        if is_group_only and blank.any():
+            out.loc[blank, col] = "(missing)"
+            continue
+        if blank.any():
+            why = ""
+            if zero[blank].all():
+                why = (f"; all of them have {duration_name} = 0 (new customers with no follow-up "
+                       "yet, so nothing to record)")
+            warnings.warn(f"{location(source, TABLE, col)}: "
+                          f"{describe_rows(df, blank, [col, where_col])} are blank{why}; "
+                          "these rows are left out of the analysis", DataWarning, stacklevel=2)
+            keep &= ~blank
+    zero_kept = zero & keep
+    if zero_kept.any():
+        warnings.warn(f"{location(source, TABLE, where_col)}: "
+                      f"{describe_rows(df, zero_kept, [where_col])} are active customers with "
+                      "duration 0 (no follow-up yet); they are in no risk set, so they are left "
+                      "out", DataWarning, stacklevel=2)
+        keep &= ~zero_kept
+    out = out.loc[keep].reset_index(drop=True)
+    if len(out) == 0:
+        raise DataError("no rows left after removing rows without follow-up or with blank "
+                        "covariates", table=TABLE, source=source)
+    out.attrs.update(source=None if source is None else str(source), table=TABLE,
+                     time_unit=unit_name(time_unit), numeric=numeric_cols, categorical=categorical_cols)
+    return out
+
+
+def load_churn_data(path, *, columns: Mapping[str, str] | None = None, **kwargs) -> pd.DataFrame:
+    """Read a CSV/Parquet customer table and prepare it with :func:`prepare_churn_data`.
+
+    ``columns`` is an optional ``{canonical: yours}`` rename applied first, so that a mapping
+    written for :func:`cxlib.data.load_customers` can be reused.
+    """
+    raw = read_table(path, TABLE)
+    if columns:
+        raw = raw.rename(columns={theirs: canon for canon, theirs in columns.items() if theirs})
+    return prepare_churn_data(raw, source=raw.attrs.get("source", str(path)), **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding and pre-fit checks
+# --------------------------------------------------------------------------------------------
+
+class CovariateEncoder:
+    """One-hot encode categorical covariates as ``col=level`` against the first sorted level.
+
+    Numeric covariates pass through unchanged (no standardisation, so coefficients are in the
+    columns' own units).
+    """
+
+    def __init__(self, covariates: Sequence[str], categorical: Sequence[str] = ()):
+        self.covariates = list(covariates)
+        self.categorical = list(categorical)
+
+    def fit(self, df: pd.DataFrame) -> CovariateEncoder:
+        require_columns(df, self.covariates, table=TABLE, source=df.attrs.get("source"))
+        self.levels_: dict[str, list[str]] = {}
+        self.numeric_: list[str] = []
+        for col in self.covariates:
+            s = df[col]
+            if col in self.categorical or not pd.api.types.is_numeric_dtype(s) \
+                    or pd.api.types.is_bool_dtype(s):
+                self.levels_[col] = sorted(s.dropna().astype(str).unique())
+                if len(self.levels_[col]) < 2:
+                    only = repr(self.levels_[col][0]) if self.levels_[col] else "blank"
+                    raise DataError(f"covariate '{col}' is constant (every row is {only}); it "
+                                    "carries no information, remove it from covariates",
+                                    table=TABLE, column=col, source=df.attrs.get("source"))
+            else:
+                self.numeric_.append(col)
+        self.references_ = {col: levels[0] for col, levels in self.levels_.items() if levels}
+        self.columns_ = []
+        for col in self.covariates:
+            if col in self.levels_:
+                self.columns_ += [f"{col}={lvl}" for lvl in self.levels_[col][1:]]
+            else:
+                self.columns_.append(col)
+        return self
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The design matrix (float columns in ``columns_`` order)."""
+        source = df.attrs.get("source")
+        require_columns(df, self.covariates, table=TABLE, source=source)
+        parts = {}
+        for col in self.covariates:
+            if col in self.levels_:
+                text = df[col].astype(str)
+                unseen = ~text.isin(self.levels_[col]).to_numpy()
+                require_rows(df, unseen, f"levels not seen when the model was fitted (known: "
+                             f"{', '.join(self.levels_[col])})", table=TABLE, column=col,
+                             source=source)
+                for lvl in self.levels_[col][1:]:
+                    parts[f"{col}={lvl}"] = (text == lvl).to_numpy(dtype=float)
+            else:
+                parts[col] = df[col].to_numpy(dtype=float)
+        return pd.DataFrame(parts, index=df.index, columns=self.columns_)
+
+    def fit_transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        return self.fit(df).transform(df)
+
+
+def check_covariates(X: pd.DataFrame, event, *, table: str = TABLE, source=None,
+                     what: str = "churn", effect: str = "hazard ratio",
+                     separation: bool = True) -> None:
+    """Raise :class:`DataError` before fitting when a covariate cannot be estimated.
+
+    Checks, in order: no events at all; a constant column; a 0/1 column (a category level) in
+    which every customer or no customer churned; a numeric column whose values for churners and
+    non-churners do not overlap (perfect separation); columns that are exact linear combinations
+    of others. Each of these makes the likelihood flat or unbounded, so the fit would either fail
+    to converge or report an infinite hazard ratio.
+
+    ``separation=False`` skips the separation checks (a penalized fit stays finite); ``what`` and
+    ``effect`` name the outcome and the effect measure in the messages.
+    """
+    e = np.asarray(event, dtype=int)
+    n_events = int(e.sum())
+    if n_events == 0 or n_events == len(e):
+        raise DataError(f"{'no' if n_events == 0 else 'every'} customer has {what} = 1 "
+                        f"({n_events} of {len(e)}); a model needs both churners and non-churners",
+                        table=table, source=source)
+    for col in X.columns:
+        x = X[col].to_numpy(dtype=float)
+        require_rows(X, ~np.isfinite(x), "blank or infinite covariate values; fill or drop these "
+                     "rows first (load_churn_data leaves them out with a warning)", table=table,
+                     column=col, source=source)
+        if np.unique(x).size <= 1:
+            raise DataError(f"covariate '{col}' is constant (every row is {x[0]:g}); it carries no "
+                            "information, remove it from covariates", table=table, column=col,
+                            source=source)
+        if not separation:
+            continue
+        if np.isin(x, (0.0, 1.0)).all():
+            at = x == 1
+            k, n_at = int(e[at].sum()), int(at.sum())
+            if k in (0, n_at):
+                who = "none" if k == 0 else "all"
+                raise DataError(f"covariate '{col}' perfectly separates churners: {who} of the "
+                                f"{n_at} customers with {col} have {what} = 1, so its {effect} "
+                                f"is {'zero' if k == 0 else 'infinite'}; merge this level with "
+                                "another, drop the covariate, or set penalizer > 0",
+                                table=table, column=col, source=source)
+        else:
+            lo1, hi1 = x[e == 1].min(), x[e == 1].max()
+            lo0, hi0 = x[e == 0].min(), x[e == 0].max()
+            if hi1 < lo0 or hi0 < lo1:
+                raise DataError(f"covariate '{col}' perfectly separates churners: churners have "
+                                f"{col} in [{lo1:g}, {hi1:g}], non-churners in [{lo0:g}, "
+                                f"{hi0:g}], so the fit would diverge; this usually means the "
+                                "column is recorded after (or because of) the churn: drop it",
+                                table=table, column=col, source=source)
+    _check_rank(X, table=table, source=source)
+
+
+def _check_rank(X: pd.DataFrame, *, table: str, source=None) -> None:
+    """Name columns that are exact linear combinations of earlier ones (singular design)."""
+    Z = X.to_numpy(dtype=float)
+    Z = (Z - Z.mean(0)) / Z.std(0)
+    gram = Z.T @ Z / len(Z)  # p x p, cheap even for millions of rows
+    kept: list[int] = []
+    for j in range(Z.shape[1]):
+        trial = kept + [j]
+        sub = gram[np.ix_(trial, trial)]
+        if np.linalg.eigvalsh(sub).min() < 1e-9:
+            # regress j on the kept columns to name its partners
+            coef = np.linalg.lstsq(gram[np.ix_(kept, kept)], gram[kept, j], rcond=None)[0]
+            partners = [X.columns[k] for k, c in zip(kept, coef) if abs(c) > 1e-6]
+            raise DataError(f"covariate '{X.columns[j]}' is an exact linear combination of "
+                            f"{', '.join(map(repr, partners))} (for example two columns that "
+                            "encode the same category); drop one of them", table=table,
+                            column=X.columns[j], source=source)
+        kept.append(j)
+
+
+def describe_data(df: pd.DataFrame) -> str:
+    """Customers, churners, censored customers and follow-up in one sentence."""
+    unit = df.attrs.get("time_unit", "")
+    n, k = len(df), int(df["event"].sum())
+    d = df["duration"]
+    return (f"{n} customers: {k} churned ({k / n:.1%}) and {n - k} are still active, so their "
+            f"lifetime is only known to exceed their tenure (censored). Follow-up runs from "
+            f"{round(d.min(), 2):g} to {round(d.max(), 2):g} {unit} "
+            f"(median {round(d.median(), 1):g}).")

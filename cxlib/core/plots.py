@@ -1,0 +1,59 @@
+"""The plot theme and the figure helpers shared by several analyses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict | None = None,
+               ncols: int = 3, bins: int = 30):
+    """Small-multiple histograms of numeric columns; ``units`` labels each x axis."""
+    units = units or {}
+    columns = list(columns)
+    nrows = -(-len(columns) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.6 * nrows), squeeze=False)
+    for ax, col in zip(axes.flat, columns):
+        values = df[col].dropna()
+        unit = units.get(col)
+        label = f"{col} ({unit})" if unit else col
+        levels = np.sort(values.unique())
+        if len(levels) <= 12 and np.allclose(levels, np.round(levels)):
+            # a rating or a small count: one bar per value
+            counts = values.value_counts().reindex(levels, fill_value=0)
+            ax.bar(levels, counts.to_numpy(), width=0.8, color="C0", alpha=0.85)
+            ax.set_xticks(levels)
+        elif values.min() > 0 and values.skew() > 2:
+            # long right tail: log-spaced bins so the bulk of customers is visible
+            ax.hist(values, bins=np.geomspace(values.min(), values.max(), bins), color="C0", alpha=0.85)
+            ax.set_xscale("log")
+            label += ", log scale"
+        else:
+            ax.hist(values, bins=bins, color="C0", alpha=0.85)
+        ax.set_xlabel(label)
+        ax.set_ylabel("count")
+    for ax in list(axes.flat)[len(columns):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def set_theme() -> None:
+    """Apply the kit's one plotting theme (seaborn whitegrid, readable sizes)."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8, 4.5),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+        }
+    )

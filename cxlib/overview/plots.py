@@ -1,0 +1,19 @@
+"""The overview's figure: activity per month."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+
+def monthly_activity(activity: pd.DataFrame, title: str = "Activity per month"):
+    """Line chart of the columns of :func:`cxlib.overview.monthly_activity` (counts per month)."""
+    cols = list(activity.columns)
+    fig, axes = plt.subplots(len(cols), 1, figsize=(9, 2.4 * len(cols)), sharex=True, squeeze=False)
+    for ax, col in zip(axes[:, 0], cols):
+        ax.plot(activity.index, activity[col], marker="o", markersize=3)
+        ax.set_ylabel(f"{col}\n(count per month)")
+    axes[0, 0].set_title(title)
+    axes[-1, 0].set_xlabel("month")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,344 @@
+"""Execute the notebooks with papermill into a dated report folder with an index page.
+
+A run writes ``reports/<run-id>/``::
+
+    index.html        one row per notebook: status, headline metrics, parameters, data, time
+    run.json          the same, machine-readable, plus package versions and the git commit
+    <notebook>/       the executed .ipynb, <notebook>.html (no code, for stakeholders),
+                      <notebook>_code.html, parameters.yaml, result tables (CSV), metrics.json
+
+The run is built in a hidden staging folder and moved into place when every notebook has been
+tried, so a crash never leaves a half-written folder that looks like a report. ``reports/latest``
+moves only to a run in which every notebook succeeded: a failing notebook leaves the previous
+complete run untouched and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..core import NOTEBOOKS_DIR, PROJECT_ROOT, REPORT_CONFIG, REPORTS_DIR, fingerprint, resolve_path
+from .artifacts import read_metrics
+from .index import write_index
+
+KERNEL = "python3"
+PACKAGES = ["cxlib", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "lifelines",
+            "scikit-survival", "matplotlib", "seaborn", "papermill", "duckdb"]
+
+
+class ReportError(RuntimeError):
+    """A report could not be set up (unknown notebook, bad configuration file)."""
+
+
+@dataclass
+class NotebookResult:
+    """What one notebook's execution produced, as recorded in the index."""
+
+    notebook: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    parameters: dict  # every parameter's effective value: defaults plus overrides
+    metrics: dict = field(default_factory=dict)
+    overrides: list = field(default_factory=list)  # names of parameters set by the caller
+    inputs: dict = field(default_factory=dict)  # parameter name -> {path, sha256_12}
+    error: str | None = None
+    folder: str = ""
+
+
+def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The analysis notebooks in run order (``NN_topic.ipynb``)."""
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
+    """Resolve ``01_churn_survival``, ``01_churn_survival.ipynb`` or a path to a notebook file."""
+    p = Path(name)
+    if p.suffix == ".ipynb" and p.exists():
+        return p.resolve()
+    candidate = Path(folder) / (p.name if p.suffix == ".ipynb" else f"{p.name}.ipynb")
+    if candidate.exists():
+        return candidate
+    known = ", ".join(nb.stem for nb in list_notebooks(folder))
+    raise ReportError(f"no notebook named '{name}'; known notebooks: {known}")
+
+
+def plain_values(value):
+    """YAML turns ``2025-12-31`` into a date; notebooks take dates as ISO strings."""
+    if isinstance(value, dict):
+        return {k: plain_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_values(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def load_config(path: str | os.PathLike | None = None) -> dict[str, dict]:
+    """Read the report configuration: one YAML section of parameters per notebook."""
+    path = Path(path) if path else REPORT_CONFIG
+    if not path.exists():
+        raise ReportError(f"configuration file not found: {path}")
+    try:
+        config = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ReportError(f"configuration file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(config, dict) or any(not isinstance(v, (dict, type(None))) for v in config.values()):
+        raise ReportError(f"configuration file {path}: expected one mapping of parameters per notebook")
+    known = {nb.stem for nb in list_notebooks()}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise ReportError(f"configuration file {path} names unknown notebooks {unknown}; "
+                          f"known: {sorted(known)}")
+    config = {k: plain_values(dict(v or {})) for k, v in config.items()}
+    for name, values in config.items():
+        defaults = notebook_defaults(find_notebook(name))
+        unknown = sorted(set(values) - set(defaults))
+        if unknown:
+            raise ReportError(f"configuration file {path}, section {name}: unknown parameters "
+                              f"{unknown}; known: {sorted(set(defaults) - {'output_dir'})}")
+    return config
+
+
+def _input_fingerprints(parameters: dict) -> dict:
+    """Fingerprint every parameter that names an existing data file (``*_path``)."""
+    out = {}
+    for name, value in parameters.items():
+        if name.endswith("_path") and isinstance(value, str) and value:
+            p = resolve_path(value)
+            if p.is_file():
+                out[name] = {"path": value, "sha256_12": fingerprint(p)}
+    return out
+
+
+def notebook_defaults(path: str | os.PathLike) -> dict:
+    """The default values in a notebook's ``parameters`` cell."""
+    import ast
+
+    import papermill as pm
+
+    out = {}
+    for name, spec in pm.inspect_notebook(str(path)).items():
+        try:
+            out[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            out[name] = spec["default"]
+    return out
+
+
+def _render_html(executed: Path) -> None:
+    """Write ``<nb>.html`` without code (for stakeholders) and ``<nb>_code.html`` with code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    plain = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = plain.from_notebook_node(nb)
+    executed.with_suffix(".html").write_text(body)
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    executed.with_name(f"{executed.stem}_code.html").write_text(body)
+
+
+def _one_line_error(exc: BaseException) -> str:
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
+    return text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
+
+
+def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
+                     parameters: dict | None = None, *, kernel: str = KERNEL,
+                     timeout: int | None = 1800) -> NotebookResult:
+    """Execute one notebook into ``out_dir`` and write its HTML pages and parameters.
+
+    Failures do not raise: the executed notebook is kept with its error and the result says
+    ``status="failed"`` with the error's one-line cause.
+    """
+    import papermill as pm
+
+    path = find_notebook(str(notebook))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    params = dict(parameters or {})
+    params["output_dir"] = str(out.resolve())
+    executed = out / path.name
+    defaults = notebook_defaults(path)
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ReportError(f"{path.stem} has no parameter {', '.join(map(repr, unknown))}; "
+                          f"its parameters: {', '.join(d for d in defaults if d != 'output_dir')}")
+    effective = {**defaults, **params}
+    (out / "parameters.yaml").write_text(yaml.safe_dump(effective, sort_keys=False))
+    start = time.perf_counter()
+    error = None
+    try:
+        pm.execute_notebook(str(path), str(executed), parameters=params, kernel_name=kernel,
+                            cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
+                            execution_timeout=timeout,
+                            # kernel log noise (its transport notice, an interrupt at
+                            # shutdown) is not for readers; cell errors still reach the
+                            # notebook and the index
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    except Exception as exc:  # the notebook's own error is shown in the index and kept in the file
+        error = _one_line_error(exc)
+    seconds = time.perf_counter() - start
+    if executed.exists():
+        try:
+            _render_html(executed)
+        except Exception as exc:
+            error = error or f"HTML rendering failed: {_one_line_error(exc)}"
+    return NotebookResult(notebook=path.stem, status="failed" if error else "ok",
+                          seconds=round(seconds, 2), parameters=effective, metrics=read_metrics(out),
+                          overrides=sorted(set(params) - {"output_dir"}),
+                          inputs=_input_fingerprints(effective), error=error, folder=path.stem)
+
+
+def _package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _git_commit() -> str | None:
+    try:
+        res = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
+                             capture_output=True, text=True, timeout=5)
+        return res.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_metadata() -> dict:
+    """Who, what and where of a run: Python, platform, package versions, git commit."""
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "packages": _package_versions(), "git_commit": _git_commit()}
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """A sortable, dated run id such as ``2026-11-25_174501``."""
+    return (now or dt.datetime.now()).strftime("%Y-%m-%d_%H%M%S")
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run_report`."""
+
+    run_id: str
+    folder: Path
+    results: list[NotebookResult]
+    metadata: dict
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "ok" for r in self.results)
+
+    @property
+    def index(self) -> Path:
+        return self.folder / "index.html"
+
+
+def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
+               notebooks: list[str] | None = None, *, run_id: str | None = None,
+               jobs: int | None = None, echo=print) -> RunResult:
+    """Execute every notebook (or ``notebooks``) with the configured parameters.
+
+    Parameters
+    ----------
+    config : path, optional
+        YAML file with one section of parameters per notebook (default ``notebooks/reports.yaml``).
+    out : path, optional
+        Folder that holds the run folders (default ``reports/``).
+    notebooks : list of str, optional
+        Only these notebooks (names such as ``01_churn_survival``).
+    run_id : str, optional
+        Name of the run folder; a timestamp by default.
+    jobs : int, optional
+        Notebooks executed at once, each in its own process (default: 2, or 1 on a one-core
+        machine). The notebooks are independent, so this only changes the wall time.
+    echo : callable
+        Receives progress lines.
+    """
+    settings = load_config(config)
+    paths = [find_notebook(n) for n in notebooks] if notebooks else list_notebooks()
+    if not paths:
+        raise ReportError(f"no notebooks found in {NOTEBOOKS_DIR}")
+    root = Path(out) if out else REPORTS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    run_id = run_id or new_run_id()
+    final = root / run_id
+    if final.exists():
+        raise ReportError(f"run folder {final} already exists; choose another run id")
+    staging = root / f".{run_id}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    started = dt.datetime.now().isoformat(timespec="seconds")
+    metadata = run_metadata()
+    results: list[NotebookResult] = []
+    echo(f"Rendering {len(paths)} notebooks into {final}")
+    jobs = max(1, min(jobs or min(2, os.cpu_count() or 1), len(paths)))
+
+    def done(res: NotebookResult) -> None:
+        results.append(res)
+        tail = "ok" if res.status == "ok" else f"FAILED: {res.error}"
+        echo(f"[{len(results)}/{len(paths)}] {res.notebook} {tail} ({res.seconds:.1f} s)")
+
+    try:
+        if jobs == 1:
+            for nb in paths:
+                echo(f"  running {nb.stem} ...")
+                done(execute_notebook(nb, staging / nb.stem, settings.get(nb.stem, {})))
+        else:
+            # separate processes: papermill changes the working directory while it runs
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = []
+                for nb in paths:
+                    futures.append(pool.submit(execute_notebook, nb, staging / nb.stem,
+                                               settings.get(nb.stem, {})))
+                echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in paths))
+                for future in as_completed(futures):
+                    done(future.result())
+        order = [nb.stem for nb in paths]
+        results.sort(key=lambda r: order.index(r.notebook))
+    except BaseException:
+        # An interrupted run is not a report: leave no folder that could pass for one.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    metadata.update(run_id=run_id, started=started,
+                    finished=dt.datetime.now().isoformat(timespec="seconds"),
+                    config=str(Path(config) if config else REPORT_CONFIG))
+    run = RunResult(run_id=run_id, folder=final, results=results, metadata=metadata)
+    write_index(run, staging)
+    staging.rename(final)
+    if run.ok:
+        _point_latest(root, run_id)
+    return run
+
+
+def _point_latest(root: Path, run_id: str) -> None:
+    """Make ``root/latest`` point at the newest complete run (a relative symlink)."""
+    link = root / "latest"
+    tmp = root / ".latest.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    try:
+        tmp.symlink_to(run_id, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:  # file systems without symlinks get a pointer file instead
+        (root / "latest.txt").write_text(run_id + "\n")
