@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(if $(CONSTRAINTS),echo "Installing pinned versions from $(CONSTRAINTS)",echo "No pinned versions for $(PYTAG): installing the newest versions pyproject.toml allows")
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[test]"  # test includes pyspark for the Spark engine tests
 	@touch $@
 
 report: setup

@@ -10,7 +10,9 @@ import yaml
 from cxlib.core import PROJECT_ROOT
 
 # conda-forge names that differ from the PyPI names
-CONDA_TO_PYPI = {"python-duckdb": "duckdb"}
+CONDA_TO_PYPI = {"python-duckdb": "duckdb", "ibis-duckdb": "ibis-framework"}
+# conda-forge packages pip cannot install: the Java runtime Spark needs
+CONDA_ONLY = {"openjdk"}
 
 
 def _name(requirement: str) -> str:
@@ -34,7 +36,7 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
             pip_lines += dep.get("pip", [])
             continue
         name = _name(dep)
-        if name not in {"python", "pip"}:
+        if name not in {"python", "pip"} | CONDA_ONLY:
             conda.add(CONDA_TO_PYPI.get(name, name))
     assert conda == pyproject_packages()
     assert "conda-forge" in env["channels"]

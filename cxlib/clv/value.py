@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import load_truth, unit_days
-from .summary import prepare_log, to_day, unique_pairs
+from .log import to_day, transaction_log
 
 __all__ = [
     "simple_clv",
@@ -387,16 +387,16 @@ def compare_models(models: dict, cal_holdout: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cumulative_tracking(bgf, transactions: pd.DataFrame, customer_col: str = "customer_id",
+def cumulative_tracking(bgf, transactions, customer_col: str = "customer_id",
                         date_col: str = "timestamp", calibration_end=None, observation_end=None,
-                        time_unit: str = "W") -> pd.DataFrame:
+                        time_unit: str = "W", *, engine: str = "duckdb", con=None) -> pd.DataFrame:
     """Cumulative repeat purchases of the calibration cohort, actual against predicted.
 
     The cohort is every customer whose first purchase is on or before ``calibration_end``. For
     each period end ``tau`` the prediction is ``sum_i E[X(tau - s_i)]`` (FHL 2005, eq. 9) over
     the cohort's first purchase days ``s_i``; the actual is the cohort's repeat purchase days
     (same-day purchases merged) up to ``tau``. Periods run from the cohort's first purchase to
-    ``observation_end``.
+    ``observation_end``. The counting runs in the engine; only counts per day reach pandas.
 
     Returns
     -------
@@ -404,25 +404,24 @@ def cumulative_tracking(bgf, transactions: pd.DataFrame, customer_col: str = "cu
     ``holdout`` (True after ``calibration_end``).
     """
     unit = unit_days(time_unit)
-    codes, _, days, _ = prepare_log(transactions, customer_col, date_col, None)
-    end_day = int(days.max()) if observation_end in (None, "") else to_day(observation_end)
+    log = transaction_log(transactions, customer_col, date_col, None, observation_end, engine=engine, con=con)
+    end_day = log.last_day()
     cal_day = to_day(calibration_end) if calibration_end not in (None, "") else end_day
-    keep = days <= end_day
-    codes, days = codes[keep], days[keep]
-    n = int(codes.max()) + 1
-    first = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first, codes, days)
-    cohort = first <= cal_day
-    p_code, p_day = unique_pairs(codes, days)
-    repeat_days = p_day[cohort[p_code] & (p_day > first[p_code])]
+    days = log.days().select("c", "day")
+    firsts = days.group_by("c").aggregate(first=days.day.min())
+    cohort = firsts.filter(firsts["first"] <= cal_day)
+    starts = log.to_pandas(cohort.group_by("first").aggregate(n=cohort.count())).sort_values("first")
+    joined = days.join(cohort, "c")
+    repeat = joined.filter(joined.day > joined["first"])
+    per_day = log.to_pandas(repeat.group_by("day").aggregate(n=repeat.count())).sort_values("day")
 
-    start = int(first[cohort].min())
+    start = int(starts["first"].min())
     n_periods = max(1, math.ceil((end_day - start) / unit - 1e-9))
     ends = np.minimum(start + unit * np.arange(1, n_periods + 1), end_day)
-    actual = np.searchsorted(np.sort(repeat_days), ends, side="right")
-    s_days, s_counts = np.unique(first[cohort], return_counts=True)
+    cumulative = np.concatenate([[0], np.cumsum(per_day["n"].to_numpy(dtype=np.int64))])
+    actual = cumulative[np.searchsorted(per_day["day"].to_numpy(dtype=np.float64), ends, side="right")]
     predicted = np.zeros(n_periods)
-    for s, c in zip(s_days, s_counts):
+    for s, c in zip(starts["first"].to_numpy(), starts["n"].to_numpy()):
         age = np.clip(ends - s, 0, None) / unit
         predicted += c * bgf.expected_purchases_unconditional(age)
     dates = pd.to_datetime(np.floor(ends).astype(np.int64), unit="D")

@@ -155,7 +155,8 @@ class SyntheticWorld:
             if fmt == "csv":
                 df.to_csv(path, index=False, date_format=date_formats[name])
             else:
-                df.to_parquet(path, index=False)
+                # microsecond timestamps: Spark cannot read Parquet's nanosecond ones
+                df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
             paths[name] = path
         paths["truth"] = out / "truth.json"
         paths["truth"].write_text(json.dumps(self.truth, indent=2) + "\n")
