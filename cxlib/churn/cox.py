@@ -91,7 +91,7 @@ class CoxChurnModel:
                      column=event_col, source=source)
         self.encoder_ = CovariateEncoder(covariates, categorical).fit(df)
         X = self._design(df)
-        check_covariates(X[self.encoder_.columns_], ev, source=source,
+        check_covariates(X[self.encoder_.columns_], ev, source=source, model="cox",
                          separation=self.penalizer == 0)
         X["_duration"] = dur
         X["_event"] = ev.astype(int)

@@ -29,7 +29,7 @@ from ..core import (
     unit_name,
 )
 
-__all__ = ["prepare_churn_data", "load_churn_data", "CovariateEncoder",
+__all__ = ["prepare_churn_data", "load_churn_data", "CovariateEncoder", "SeparationError",
            "check_covariates", "describe_data"]
 
 TABLE = "customers"
@@ -307,23 +307,35 @@ class CovariateEncoder:
         return self.fit(df).transform(df)
 
 
+class SeparationError(DataError):
+    """A covariate separates the outcome, so its unpenalized estimate is infinite."""
+
+
 def check_covariates(X: pd.DataFrame, event, *, table: str = TABLE, source=None,
-                     what: str = "churn", effect: str = "hazard ratio",
+                     what: str = "churn", effect: str = "hazard ratio", model: str = "cox",
                      separation: bool = True) -> None:
     """Raise :class:`DataError` before fitting when a covariate cannot be estimated.
 
-    Checks, in order: no events at all; a constant column; a 0/1 column (a category level) in
-    which every customer or no customer churned; a numeric column whose values for churners and
-    non-churners do not overlap (perfect separation); columns that are exact linear combinations
-    of others. Each of these makes the likelihood flat or unbounded, so the fit would either fail
-    to converge or report an infinite hazard ratio.
+    Every model: no events at all; a blank or infinite value; a constant column; columns that are
+    exact linear combinations of others. Then the separation rules of the model, when
+    ``separation`` (a penalized fit stays finite, so ``separation=False`` skips them):
 
-    ``separation=False`` skips the separation checks (a penalized fit stays finite); ``what`` and
-    ``effect`` name the outcome and the effect measure in the messages.
+    - ``model="cox"``: a 0/1 column (a category level) with no churner among the customers who
+      have it, or none among those who do not. The partial likelihood then grows without bound
+      as the coefficient goes to minus (or plus) infinity. A level in which *every* customer
+      churned, or churners' and non-churners' values that do not overlap, leave the Cox estimate
+      finite (the risk sets still compare customers with different values), so they pass, and
+      so does a table in which every customer churned (uncensored data).
+    - ``model="logistic"``: besides no churner, also every churner or no non-churner at a
+      level, and a numeric column whose values for churners and non-churners do not overlap
+      (complete separation, Albert & Anderson 1984); a label that is the same for everyone.
+
+    Separation raises :class:`SeparationError` (a :class:`DataError`); ``what`` and ``effect``
+    name the outcome and the effect measure in the messages.
     """
     e = np.asarray(event, dtype=int)
     n_events = int(e.sum())
-    if n_events == 0 or n_events == len(e):
+    if n_events == 0 or (model == "logistic" and n_events == len(e)):
         raise DataError(f"{'no' if n_events == 0 else 'every'} customer has {what} = 1 "
                         f"({n_events} of {len(e)}); a model needs both churners and non-churners",
                         table=table, source=source)
@@ -336,28 +348,39 @@ def check_covariates(X: pd.DataFrame, event, *, table: str = TABLE, source=None,
             raise DataError(f"covariate '{col}' is constant (every row is {x[0]:g}); it carries no "
                             "information, remove it from covariates", table=table, column=col,
                             source=source)
-        if not separation:
-            continue
-        if np.isin(x, (0.0, 1.0)).all():
-            at = x == 1
-            k, n_at = int(e[at].sum()), int(at.sum())
-            if k in (0, n_at):
-                who = "none" if k == 0 else "all"
-                raise DataError(f"covariate '{col}' perfectly separates churners: {who} of the "
-                                f"{n_at} customers with {col} have {what} = 1, so its {effect} "
-                                f"is {'zero' if k == 0 else 'infinite'}; merge this level with "
-                                "another, drop the covariate, or set penalizer > 0",
-                                table=table, column=col, source=source)
-        else:
-            lo1, hi1 = x[e == 1].min(), x[e == 1].max()
-            lo0, hi0 = x[e == 0].min(), x[e == 0].max()
-            if hi1 < lo0 or hi0 < lo1:
-                raise DataError(f"covariate '{col}' perfectly separates churners: churners have "
-                                f"{col} in [{lo1:g}, {hi1:g}], non-churners in [{lo0:g}, "
-                                f"{hi0:g}], so the fit would diverge; this usually means the "
-                                "column is recorded after (or because of) the churn: drop it",
-                                table=table, column=col, source=source)
+        if separation:
+            _check_separation(col, x, e, table=table, source=source, what=what, effect=effect,
+                              model=model)
     _check_rank(X, table=table, source=source)
+
+
+def _check_separation(col, x, e, *, table, source, what, effect, model) -> None:
+    if np.isin(x, (0.0, 1.0)).all():
+        at = x == 1
+        k, n_at = int(e[at].sum()), int(at.sum())
+        k_out, n_out = int(e[~at].sum()), int((~at).sum())
+        if k == 0 or (model == "logistic" and k == n_at):
+            who = "none" if k == 0 else "all"
+            raise SeparationError(
+                f"covariate '{col}' perfectly separates churners: {who} of the {n_at} customers "
+                f"with {col} have {what} = 1, so its {effect} is {'zero' if k == 0 else 'infinite'}; "
+                "merge this level with another, drop the covariate, or set penalizer > 0",
+                table=table, column=col, source=source)
+        if k_out == 0 or (model == "logistic" and k_out == n_out):
+            raise SeparationError(
+                f"covariate '{col}' perfectly separates churners: {'none' if k_out == 0 else 'all'} "
+                f"of the {n_out} customers without {col} have {what} = 1, so its {effect} is "
+                f"{'infinite' if k_out == 0 else 'zero'}; merge this level with another, drop the "
+                "covariate, or set penalizer > 0", table=table, column=col, source=source)
+    elif model == "logistic":
+        lo1, hi1 = x[e == 1].min(), x[e == 1].max()
+        lo0, hi0 = x[e == 0].min(), x[e == 0].max()
+        if hi1 < lo0 or hi0 < lo1:
+            raise SeparationError(
+                f"covariate '{col}' perfectly separates churners: churners have {col} in "
+                f"[{lo1:g}, {hi1:g}], non-churners in [{lo0:g}, {hi0:g}], so the fit would "
+                "diverge; this usually means the column is recorded after (or because of) the "
+                "churn: drop it", table=table, column=col, source=source)
 
 
 def _check_rank(X: pd.DataFrame, *, table: str, source=None) -> None:

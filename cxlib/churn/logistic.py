@@ -10,17 +10,21 @@ it downward. The Cox model uses their partial follow-up instead.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .data import TABLE, CovariateEncoder, check_covariates
-from ..core import DataError, require_columns
+from ..core import DataError, DataWarning, require_columns
+from .data import TABLE, CovariateEncoder, SeparationError, check_covariates
 
 __all__ = ["churn_probability", "horizon_labels", "HorizonLogistic", "compare_with_cox",
-           "describe_censoring_bias"]
+           "describe_censoring_bias", "SEPARATION_PENALIZER"]
+
+#: L2 penalty the logistic baseline falls back on when a covariate separates the labels.
+SEPARATION_PENALIZER = 0.01
 
 
 def churn_probability(intercept: float, coefs, x) -> float | np.ndarray | pd.Series:
@@ -93,6 +97,10 @@ class HorizonLogistic:
         Customers with a label, and customers dropped because censored before the horizon.
     label_rate_ : float
         Share of churners among the labelled customers.
+    penalizer_ : float
+        The penalty used: ``penalizer``, or :data:`SEPARATION_PENALIZER` (with a
+        :class:`~cxlib.core.DataWarning`) when a covariate separates the labels and no penalty
+        was given.
     """
 
     def __init__(self, horizon: float, penalizer: float = 0.0):
@@ -115,10 +123,22 @@ class HorizonLogistic:
         self.encoder_ = CovariateEncoder(covariates, categorical).fit(part)
         X = self.encoder_.transform(part)
         label = y[known].to_numpy(dtype=int)
-        check_covariates(X, label, source=source, what=f"churn by {self.horizon:g}",
-                         effect="odds ratio", separation=self.penalizer == 0)
+        self.penalizer_ = self.penalizer
+        try:
+            check_covariates(X, label, source=source, what=f"churn by {self.horizon:g}",
+                             effect="odds ratio", model="logistic", separation=self.penalizer == 0)
+        except SeparationError as exc:
+            # An infinite odds ratio would stop the lesson; a small stated penalty keeps every
+            # estimate finite and shrinks the separating one towards a large, finite value.
+            self.penalizer_ = SEPARATION_PENALIZER
+            warnings.warn(f"{exc}. The logistic baseline is fitted with a small L2 penalty instead "
+                          f"(penalizer = {SEPARATION_PENALIZER:g}), so that estimate is finite but "
+                          "shrunk; read its odds ratio as 'very large', not as a measured value",
+                          DataWarning, stacklevel=2)
+            check_covariates(X, label, source=source, what=f"churn by {self.horizon:g}",
+                             effect="odds ratio", model="logistic", separation=False)
         mean, sd = X.mean().to_numpy(), X.std(ddof=0).to_numpy()
-        C = np.inf if self.penalizer == 0 else 1.0 / (self.penalizer * len(X))
+        C = np.inf if self.penalizer_ == 0 else 1.0 / (self.penalizer_ * len(X))
         lr = LogisticRegression(C=C, max_iter=1000, tol=1e-10).fit((X.to_numpy() - mean) / sd, label)
         beta = lr.coef_[0] / sd  # back to the covariates' units
         self.coef_ = pd.Series(beta, index=X.columns, name="coef")

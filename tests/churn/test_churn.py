@@ -398,10 +398,13 @@ def test_telco_from_the_raw_file(reference_data):
     assert s.loc["Contract=Two year", "hazard_ratio"] < 0.2  # long contracts churn far less
     m = sm.evaluate_holdout(model, train, test, horizon=12)["metrics"]
     assert m["concordance_test"] > 0.75 and m["brier_skill"] > 0.2
-    with pytest.raises(DataError, match="Contract=Two year.*separates.*penalizer"):
-        HorizonLogistic(12).fit(train, covariates)  # nobody on two-year contracts left by 12
-    logit = HorizonLogistic(12, penalizer=0.01).fit(train, covariates)
+    # nobody on two-year contracts left by 12: the baseline says so and falls back on a penalty
+    with pytest.warns(DataWarning, match="Contract=Two year.*separates.*penalizer = 0.01"):
+        logit = HorizonLogistic(12).fit(train, covariates)
+    assert logit.penalizer_ == 0.01 and np.isfinite(logit.coef_).all()
     assert logit.predict_proba(test).between(0, 1).all()
+    same = HorizonLogistic(12, penalizer=0.01).fit(train, covariates)
+    pd.testing.assert_series_equal(logit.coef_, same.coef_)
     med = churn.median_survival_table(churn.kaplan_meier(df, "Contract")).set_index("group")
     assert np.isnan(med.loc["Two year", "median"])  # fewer than half ever churned
 
@@ -479,11 +482,37 @@ def test_level_that_separates_churners_is_named():
     assert np.isfinite(model.params_).all()
 
 
-def test_numeric_covariate_that_separates_churners_is_named():
+def test_numeric_separation_stops_the_logistic_baseline_not_cox():
+    """Non-overlapping values make a logistic estimate infinite (complete separation) but not a
+    Cox estimate: the risk sets still compare churners with later churners."""
     df = _toy()
-    df["leak"] = np.where(df["churn"] == 1, 100 + df["x"], df["x"])
-    with pytest.raises(DataError, match=r"'leak' perfectly separates churners: churners have"):
-        churn.CoxChurnModel().fit(_prepare(df, covariates=["x", "leak"]), ["x", "leak"])
+    u = np.random.default_rng(5).uniform(size=len(df))
+    early = (df["churn"] == 1) & (df["tenure"] <= 20)
+    df["leak"] = np.where(early, 1 + u, u)  # churners by 20 in [1, 2), the others in [0, 1)
+    data = _prepare(df, covariates=["x", "leak"])
+    cox = churn.CoxChurnModel().fit(data, ["x", "leak"])
+    assert np.isfinite(cox.params_).all()
+    with pytest.warns(DataWarning, match=r"'leak' perfectly separates churners: churners have"):
+        logit = HorizonLogistic(20).fit(data, ["x", "leak"])
+    assert np.isfinite(logit.coef_).all() and logit.penalizer_ > 0
+
+
+def test_cox_accepts_what_only_logistic_regression_cannot_estimate():
+    """A fully uncensored table and a level in which every customer churned are valid Cox input;
+    the estimates equal lifelines' own fit."""
+    from lifelines import CoxPHFitter
+
+    df = _toy()
+    df["churn"] = 1  # everyone churned: no censoring at all
+    data = _prepare(df)
+    model = churn.CoxChurnModel().fit(data, ["x", "grp"])
+    X = model._design(data)[model.encoder_.columns_].assign(T=data["duration"].to_numpy(), E=1)
+    ref = CoxPHFitter().fit(X, "T", "E")
+    np.testing.assert_allclose(model.params_.to_numpy(), ref.params_[model.params_.index].to_numpy(), rtol=1e-5)
+    df = _toy()
+    df.loc[df["grp"] == "b", "churn"] = 1  # every customer of level b churned
+    model = churn.CoxChurnModel().fit(_prepare(df), ["x", "grp"])
+    assert np.isfinite(model.params_).all()
 
 
 def test_collinear_covariates_are_named():
