@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..core import (
     DataError,
+    clean_ids,
     DataWarning,
     describe_rows,
     location,
@@ -145,7 +146,10 @@ def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
 
     out = pd.DataFrame(index=df.index)
     if id_col:
-        out["customer_id"] = df[id_col].astype(str).str.strip()
+        out["customer_id"] = clean_ids(df[id_col])
+        require_rows(out, out["customer_id"].isna().to_numpy(), "blank customer ids; expected an id "
+                     "in every row (or leave id_col empty to number the rows)", table=TABLE,
+                     column=id_col, source=source)
         require_unique(out.assign(**{id_col: out["customer_id"]}), id_col, table=TABLE,
                        source=source)
     else:

@@ -4,11 +4,12 @@ time-unit vocabulary, the truth convention, paths and the plot theme.
 Analyses import from here (``from ..core import DataError, read_table``), never from each other.
 """
 
+from .dates import parse_dates
 from .config import (DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR, REPORT_CONFIG,
                      REPORTS_DIR, SEED, resolve_path)
 from .errors import MAX_EXAMPLES, DataError, DataWarning, describe_rows, location, show_value
 from .plots import histograms, set_theme
-from .tables import (fingerprint, load_customers, load_survey, load_transactions, read_table,
+from .tables import (clean_ids, fingerprint, load_customers, load_survey, load_transactions, read_table,
                      rename_columns)
 from .timeunits import SPELLINGS, TIME_UNITS, unit_code, unit_days, unit_name
 from .truth import KnownTruth, load_truth
@@ -20,9 +21,9 @@ __all__ = [
     "SEED", "resolve_path",
     "MAX_EXAMPLES", "DataError", "DataWarning", "describe_rows", "location", "show_value",
     "histograms", "set_theme",
-    "fingerprint", "load_customers", "load_survey", "load_transactions", "read_table", "rename_columns",
+    "clean_ids", "fingerprint", "load_customers", "load_survey", "load_transactions", "read_table", "rename_columns",
     "SPELLINGS", "TIME_UNITS", "unit_code", "unit_days", "unit_name",
     "KnownTruth", "load_truth",
-    "after_end", "observation_end_timestamp", "require_columns", "require_not_empty", "require_range",
+    "parse_dates", "after_end", "observation_end_timestamp", "require_columns", "require_not_empty", "require_range",
     "require_rows", "require_unique", "to_datetime", "to_numeric",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .config import resolve_path
@@ -24,37 +25,79 @@ from .errors import DataError
 from .validation import (after_end, observation_end_timestamp, require_columns, require_not_empty,
                          require_range, require_rows, require_unique, to_datetime, to_numeric)
 
-__all__ = ["read_table", "rename_columns", "load_customers", "load_transactions", "load_survey",
+__all__ = ["read_table", "clean_ids", "rename_columns", "load_customers", "load_transactions", "load_survey",
            "fingerprint"]
 
 
-def read_table(path: str | os.PathLike, table: str) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame with every column as read.
+def read_table(path: str | os.PathLike, table: str, *, encoding: str | None = None) -> pd.DataFrame:
+    """Read a table into a DataFrame with every column as read.
 
     CSV columns are read as text so that coercion (and its error messages) happens in one
-    place, :func:`to_numeric` and :func:`to_datetime`.
+    place, :func:`to_numeric` and :func:`to_datetime`; ``encoding`` is the CSV's text encoding
+    (UTF-8 unless given). Other sources (a glob or folder of Parquet files,
+    ``DB.duckdb::TABLE``, an Ibis ``URL::TABLE``) are read through :mod:`cxlib.core.engine`.
+    A header that names a column twice is refused.
     """
+    text = os.fspath(path)
+    if "::" in text or any(ch in text for ch in "*?[") or resolve_path(text).is_dir():
+        from .engine import read_source
+
+        src = read_source(text, table=table)
+        df = src.to_pandas(src.table)
+        df.attrs.update(source=src.name, table=table)
+        return df
     p = resolve_path(path)
     if not p.exists():
         raise DataError(f"file not found (looked for {p})", table=table, source=path)
     suffix = p.suffix.lower()
+    encoding = encoding or "utf-8"
     try:
         if suffix in {".parquet", ".pq"}:
             df = pd.read_parquet(p)
         elif suffix in {".csv", ".txt", ".gz", ".tsv"}:
             sep = "\t" if suffix == ".tsv" else ","
-            df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+            _require_unique_header(p, sep, encoding, table)
+            df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                             encoding=encoding)
         else:
             raise DataError(f"unsupported file type '{suffix}': expected .csv or .parquet",
                             table=table, source=p)
     except DataError:
         raise
+    except UnicodeDecodeError as exc:
+        raise DataError(f"is not valid {encoding} text ({exc.reason} at byte {exc.start}); give the "
+                        "file's encoding, for example encoding: latin-1 (or cp1252 for Windows "
+                        "exports)", table=table, source=p) from exc
     except Exception as exc:  # pandas/pyarrow parse errors become one readable message
         raise DataError(f"could not be read as a table: {exc}", table=table, source=p) from exc
     df.attrs["source"] = str(p)
     df.attrs["table"] = table
     return df
 
+
+def _require_unique_header(path, sep: str, encoding: str, table: str) -> None:
+    """pandas would silently rename a repeated column to ``name.1``; refuse it instead."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        header = next(csv.reader(fh, delimiter=sep), [])
+    seen, repeated = set(), []
+    for name in (h.strip() for h in header):
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise DataError(f"the header names {', '.join(map(repr, repeated))} more than once; "
+                        "expected each column once (rename or drop the copies)", table=table,
+                        source=path, column=repeated[0])
+
+
+def clean_ids(values: pd.Series) -> pd.Series:
+    """Ids as stripped text; missing and empty ids stay missing (never the text ``"nan"``)."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
 
 
 def rename_columns(df: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
@@ -69,7 +112,8 @@ def rename_columns(df: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.Da
 
 
 def load_customers(path, *, columns: Mapping[str, str] | None = None,
-                   observation_end=None, numeric: Sequence[str] = ()) -> pd.DataFrame:
+                   observation_end=None, numeric: Sequence[str] = (), date_format: str | None = None,
+                   timezone: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Load the customers table.
 
     Parameters
@@ -83,23 +127,30 @@ def load_customers(path, *, columns: Mapping[str, str] | None = None,
     numeric : sequence of str
         Attribute columns to coerce to numbers (blank cells warn and become NaN).
 
+    date_format, timezone, encoding : str, optional
+        How to read the dates (:mod:`cxlib.core.dates`: ISO 8601 needs none; numeric dates that
+        could be day-first or month-first need one) and the CSV's text encoding.
+
     Returns
     -------
     DataFrame with ``customer_id`` (str), ``signup_date``, ``churn_date`` (NaT while active),
     ``churned`` (0/1) and the attribute columns.
     """
     table = "customers"
-    raw = read_table(path, table)
+    dates = dict(date_format=date_format, timezone=timezone)  # see cxlib.core.dates
+    raw = read_table(path, table, encoding=encoding)
     source = raw.attrs["source"]
     df = rename_columns(raw, columns)
     require_columns(df, ["customer_id", "signup_date"], table=table, source=source, mapping=columns)
     require_not_empty(df, table=table, source=source)
     df = df.copy()
-    df["customer_id"] = df["customer_id"].astype(str).str.strip()
+    df["customer_id"] = clean_ids(df["customer_id"])
+    require_rows(df, df["customer_id"].isna().to_numpy(), "blank customer ids; expected an id in every row",
+                 table=table, column="customer_id", source=source)
     require_unique(df, "customer_id", table=table, source=source)
-    df["signup_date"] = to_datetime(df, "signup_date", table=table, source=source)
+    df["signup_date"] = to_datetime(df, "signup_date", table=table, source=source, **dates)
     if "churn_date" in df.columns:
-        df["churn_date"] = to_datetime(df, "churn_date", table=table, source=source, allow_missing=True)
+        df["churn_date"] = to_datetime(df, "churn_date", table=table, source=source, **dates, allow_missing=True)
         before = (df["churn_date"] < df["signup_date"]).to_numpy()
         require_rows(df, before, "churn date before signup date", table=table, column="churn_date",
                      source=source, show=["customer_id", "signup_date", "churn_date"])
@@ -120,22 +171,26 @@ def load_customers(path, *, columns: Mapping[str, str] | None = None,
 
 
 def load_transactions(path, *, columns: Mapping[str, str] | None = None, observation_end=None,
-                      allow_returns: bool = False) -> pd.DataFrame:
+                      allow_returns: bool = False, date_format: str | None = None,
+                      timezone: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Load the transactions table (``customer_id``, ``timestamp``, ``amount``).
 
     Negative amounts (returns) are an error unless ``allow_returns``; transactions after
     ``observation_end`` are an error.
     """
     table = "transactions"
-    raw = read_table(path, table)
+    dates = dict(date_format=date_format, timezone=timezone)  # see cxlib.core.dates
+    raw = read_table(path, table, encoding=encoding)
     source = raw.attrs["source"]
     df = rename_columns(raw, columns)
     require_columns(df, ["customer_id", "timestamp", "amount"], table=table, source=source,
                     mapping=columns)
     require_not_empty(df, table=table, source=source)
     df = df[["customer_id", "timestamp", "amount"]].copy()
-    df["customer_id"] = df["customer_id"].astype(str).str.strip()
-    df["timestamp"] = to_datetime(df, "timestamp", table=table, source=source)
+    df["customer_id"] = clean_ids(df["customer_id"])
+    require_rows(df, df["customer_id"].isna().to_numpy(), "blank customer ids; expected an id in every row",
+                 table=table, column="customer_id", source=source)
+    df["timestamp"] = to_datetime(df, "timestamp", table=table, source=source, **dates)
     df["amount"] = to_numeric(df, "amount", table=table, source=source, allow_missing=False)
     if not allow_returns:
         require_rows(df, (df["amount"] < 0).to_numpy(),
@@ -152,7 +207,8 @@ def load_transactions(path, *, columns: Mapping[str, str] | None = None, observa
 
 def load_survey(path, *, columns: Mapping[str, str] | None = None, ratings: Sequence[str] = (),
                 overall_scale: tuple[float, float] = (1, 5), rating_scale: tuple[float, float] = (1, 5),
-                nps: bool = True, observation_end=None) -> pd.DataFrame:
+                nps: bool = True, observation_end=None, date_format: str | None = None,
+                timezone: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Load survey responses.
 
     Parameters
@@ -170,19 +226,22 @@ def load_survey(path, *, columns: Mapping[str, str] | None = None, ratings: Sequ
     Blank answers are kept as NaN with a warning; the analysis decides how to treat them.
     """
     table = "survey"
-    raw = read_table(path, table)
+    dates = dict(date_format=date_format, timezone=timezone)  # see cxlib.core.dates
+    raw = read_table(path, table, encoding=encoding)
     source = raw.attrs["source"]
     df = rename_columns(raw, columns)
     required = ["respondent_id", "overall", *ratings] + (["nps"] if nps else [])
     require_columns(df, required, table=table, source=source, mapping=columns)
     require_not_empty(df, table=table, source=source)
     df = df.copy()
-    df["respondent_id"] = df["respondent_id"].astype(str).str.strip()
+    df["respondent_id"] = clean_ids(df["respondent_id"])
+    require_rows(df, df["respondent_id"].isna().to_numpy(), "blank respondent ids; expected an id in every row",
+                 table=table, column="respondent_id", source=source)
     require_unique(df, "respondent_id", table=table, source=source)
-    if "customer_id" in df.columns:
-        df["customer_id"] = df["customer_id"].astype(str).str.strip()
+    if "customer_id" in df.columns:  # a response need not be linked to a customer: blank stays blank
+        df["customer_id"] = clean_ids(df["customer_id"])
     if "date" in df.columns:
-        df["date"] = to_datetime(df, "date", table=table, source=source, allow_missing=True)
+        df["date"] = to_datetime(df, "date", table=table, source=source, **dates, allow_missing=True)
         end = observation_end_timestamp(observation_end)
         if end is not None:
             require_rows(df, after_end(df["date"], end),

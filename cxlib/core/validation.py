@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .dates import parse_dates
 from .errors import DataError, DataWarning, describe_rows, location
 
 __all__ = ["require_not_empty", "require_columns", "require_unique", "require_rows", "to_numeric",
@@ -74,6 +75,10 @@ def to_numeric(df: pd.DataFrame, column: str, *, table: str, source=None,
         bad = (num.isna() & ~blank).to_numpy()
         require_rows(df, bad, expected, table=table, column=column, source=source)
         s = num.astype(float)
+    # "inf" parses as a number but no analysis can use it: it would surface much later as a
+    # broken histogram or an infinite total
+    require_rows(df, np.isinf(s.to_numpy(dtype=float)), "infinite values; expected finite numbers",
+                 table=table, column=column, source=source)
     missing = s.isna().to_numpy()
     if missing.any() and (warn_missing or not allow_missing):
         if not allow_missing:
@@ -89,20 +94,16 @@ def to_numeric(df: pd.DataFrame, column: str, *, table: str, source=None,
 
 
 def to_datetime(df: pd.DataFrame, column: str, *, table: str, source=None,
-                allow_missing: bool = False) -> pd.Series:
-    """Coerce a column to timestamps; text that is not a date is an error."""
-    s = df[column]
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_localize(None)
-    else:
-        text = s.astype("string").str.strip()
-        blank = text.isna() | (text == "")
-        out = pd.to_datetime(text.where(~blank), errors="coerce", format="mixed")
-        bad = (out.isna() & ~blank).to_numpy()
-        require_rows(df, bad, "expected dates (for example 2024-03-31)", table=table, column=column,
-                     source=source)
+                allow_missing: bool = False, date_format: str | None = None,
+                timezone: str | None = None) -> pd.Series:
+    """Coerce a column to timestamps by the rules of :mod:`cxlib.core.dates`.
+
+    Text that is not a date, or numeric dates that could be day-first or month-first, are
+    errors; ``date_format`` says how to read them. Zone-aware values are converted to
+    ``timezone`` (UTC unless given). Blank dates are an error unless ``allow_missing``.
+    """
+    out = parse_dates(df, column, table=table, source=source, date_format=date_format or None,
+                      timezone=timezone or None)
     if not allow_missing:
         require_rows(df, out.isna().to_numpy(), "blank dates; expected a date in every row",
                      table=table, column=column, source=source)

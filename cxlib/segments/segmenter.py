@@ -34,7 +34,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-from ..core import (DataError, DataWarning, describe_rows, location, read_table,
+from ..core import (DataError, DataWarning, clean_ids, describe_rows, location, read_table,
                    require_columns, require_not_empty, require_rows, require_unique, to_numeric)
 
 __all__ = [
@@ -92,7 +92,9 @@ def load_features(path, features: Sequence[str], *, id_column: str = "customer_i
     require_columns(raw, [id_column, *features], table=table, source=source)
     require_not_empty(raw, table=table, source=source)
     df = raw[[id_column, *features]].copy()
-    df[id_column] = df[id_column].astype(str).str.strip()
+    df[id_column] = clean_ids(df[id_column])
+    require_rows(df, df[id_column].isna().to_numpy(), "blank customer ids; expected an id in every row",
+                 table=table, column=id_column, source=source)
     require_unique(df, id_column, table=table, source=source)
     df = df.set_index(id_column)
     df.attrs.update(source=source, table=table)
