@@ -19,15 +19,16 @@ from .plots import (plot_correlations, plot_crosstab, plot_distributions, plot_k
 from .profiles import (FEATURE_UNITS, NOISE_NAME, SHORT_LABELS, describe_preparation, describe_segments,
                        feature_summary, name_segments, profile_segments, segment_table)
 from .rfm import RF_GRID, SEGMENT_ACTIONS, rfm_scores, rfm_segment_summary, rfm_segments, rfm_table
-from .segmenter import (CRITERIA, METHODS, Segmenter, calinski_harabasz, check_features, dbscan_eps,
-                        describe_selection, load_features, load_inputs, sample_index, select_k,
-                        silhouette_mean)
+from .segmenter import (CRITERIA, METHODS, Segmenter, calinski_harabasz, check_features,
+                        criterion_choices, dbscan_eps, describe_selection, load_features, load_inputs,
+                        majority_k, sample_index, select_k, silhouette_mean)
 from .validation import (StabilityResult, bootstrap_stability, compare_methods, describe_methods,
                          load_truth_segments, truth_ari)
 
 __all__ = [
     "plots",
     "METHODS", "CRITERIA", "Segmenter", "load_features", "check_features", "select_k",
+    "criterion_choices", "majority_k",
     "calinski_harabasz", "sample_index", "dbscan_eps", "silhouette_mean", "load_inputs",
     "describe_selection",
     "rfm_table", "rfm_scores", "rfm_segments", "rfm_segment_summary", "RF_GRID", "SEGMENT_ACTIONS",

@@ -44,6 +44,8 @@ __all__ = [
     "load_features",
     "check_features",
     "select_k",
+    "criterion_choices",
+    "majority_k",
     "calinski_harabasz",
     "sample_index",
     "dbscan_eps",
@@ -53,7 +55,7 @@ __all__ = [
 ]
 
 METHODS = ("kmeans", "gmm", "ward", "dbscan")
-CRITERIA = ("silhouette", "calinski_harabasz", "bic")
+CRITERIA = ("silhouette", "calinski_harabasz", "bic", "majority")
 TABLE = "customers"
 
 #: Rows above which k-means switches to mini-batch k-means (Sculley 2010): the full algorithm
@@ -256,10 +258,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
     method : {"kmeans", "gmm", "ward", "dbscan"}
         The clusterer. k-means is the default: fast, and its segments are summarized by their
         means, which is how a segment is described to a marketing team.
-    criterion : {"silhouette", "calinski_harabasz", "bic"}
+    criterion : {"silhouette", "calinski_harabasz", "bic", "majority"}
         How k is chosen. The highest average silhouette wins; scores equal to three decimals
         go to the smaller k, which is easier to act on. ``"bic"`` takes the lowest Gaussian
-        mixture BIC.
+        mixture BIC. ``"majority"`` takes the k most of the three prefer, the silhouette's when
+        no two agree (:func:`majority_k`); the criteria can disagree, for example when features
+        have very different spreads, and one criterion alone then hides it.
     log : "auto", bool or list of str
         ``"auto"`` applies ``log1p`` to non-negative features whose skewness exceeds
         ``skew_threshold``; ``False`` never, ``True`` to every non-negative feature, a list to
@@ -594,16 +598,39 @@ def select_k(Z: np.ndarray, k_values: Sequence[int], *, method: str = "kmeans",
     Zs = Z[sample_index(len(Z), selection_size, rng)]
     with _threads(len(Zs)):
         table = _score_ks(Zs, k_values, method, sample_size, n_init, seed)
-    if criterion == "bic":
-        if table["bic"].isna().all():
-            raise DataError("the Gaussian mixture collapsed onto repeated values at every k tried, "
-                            "so its BIC cannot choose k; use criterion='silhouette'", table=TABLE)
-        best = table["bic"].idxmin()
+    if criterion == "bic" and table["bic"].isna().all():
+        raise DataError("the Gaussian mixture collapsed onto repeated values at every k tried, "
+                        "so its BIC cannot choose k; use criterion='silhouette'", table=TABLE)
+    choices = criterion_choices(table)
+    if criterion == "majority":
+        chosen = majority_k(choices)
     else:
-        # Ties to three decimals go to the smaller k: idxmax returns the first maximum.
-        best = table[criterion].round(3).idxmax()
-    table["chosen"] = table.index == best
+        chosen = choices[criterion]
+    table["chosen"] = table["k"] == chosen
     return table
+
+
+def criterion_choices(selection: pd.DataFrame) -> dict[str, int]:
+    """The k each criterion prefers: highest silhouette (ties to three decimals go to the
+    smaller k), highest Calinski-Harabasz index, lowest BIC (left out when every BIC is NaN)."""
+    out = {"silhouette": int(selection.loc[selection["silhouette"].round(3).idxmax(), "k"]),
+           "calinski_harabasz": int(selection.loc[selection["calinski_harabasz"].idxmax(), "k"])}
+    if selection["bic"].notna().any():
+        out["bic"] = int(selection.loc[selection["bic"].idxmin(), "k"])
+    return out
+
+
+def majority_k(choices: dict[str, int]) -> int:
+    """The k most criteria prefer; without a majority, the silhouette's.
+
+    The silhouette breaks ties because it is the one criterion that measures directly how well
+    each customer sits in its own segment rather than in the nearest other (Rousseeuw 1987);
+    the Calinski-Harabasz index favours many segments on large data and the BIC measures how
+    well a mixture fits the density, not whether the groups are distinct.
+    """
+    counts = pd.Series(list(choices.values())).value_counts()
+    top = counts[counts == counts.max()]
+    return int(top.index[0]) if len(top) == 1 and top.iloc[0] > 1 else choices["silhouette"]
 
 
 def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
@@ -698,18 +725,20 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
 def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -> str:
     """One paragraph on how k was chosen and whether the other criteria agree."""
     chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
-    best = {
-        "silhouette": int(selection.loc[selection["silhouette"].idxmax(), "k"]),
-        "calinski_harabasz": int(selection.loc[selection["calinski_harabasz"].idxmax(), "k"]),
-    }
-    if selection["bic"].notna().any():
-        best["bic"] = int(selection.loc[selection["bic"].idxmin(), "k"])
+    best = criterion_choices(selection)
     row = selection.loc[selection["chosen"]].iloc[0]
     label = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz index",
              "bic": "mixture BIC"}
-    text = (f"k = {chosen} segments, chosen by the {label[criterion]} over k = "
-            f"{int(selection['k'].min())}..{int(selection['k'].max())} (mean silhouette "
-            f"{row['silhouette']:.2f}). ")
+    span = f"{int(selection['k'].min())}..{int(selection['k'].max())}"
+    if criterion == "majority":
+        votes = ", ".join(f"{label[c]} k = {v}" for c, v in best.items())
+        rule = ("the criteria disagree and no two agree, so the silhouette decides"
+                if len(set(best.values())) == len(best) else
+                "all criteria agree" if len(set(best.values())) == 1 else "a majority of the criteria")
+        return (f"k = {chosen} segments over k = {span}, chosen by {rule} ({votes}; mean silhouette "
+                f"{row['silhouette']:.2f}).")
+    text = (f"k = {chosen} segments, chosen by the {label[criterion]} over k = {span} (mean "
+            f"silhouette {row['silhouette']:.2f}). ")
     agree = [label[c] for c, v in best.items() if v == chosen and c != criterion]
     differ = [f"the {label[c]} prefers k = {v}" for c, v in best.items() if v != chosen and c != criterion]
     if agree:

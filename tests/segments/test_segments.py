@@ -377,6 +377,24 @@ def test_stability_separates_clear_from_arbitrary_segments():
     assert bootstrap_stability(arbitrary, noise, n_boot=8, seed=0).mean < res.mean - 0.1
 
 
+def test_bootstrap_replicates_hold_each_drawn_customer_once(monkeypatch):
+    """As fpc::clusterboot by default: a customer drawn twice is used once, so duplicates add no
+    artificial density."""
+    X, _ = blobs(n=300, seed=4)
+    fitted = Segmenter(k=3, seed=0).fit(X)
+    seen = []
+    fit = Segmenter.fit
+
+    def spy(self, Xb, y=None):
+        seen.append(Xb.index)
+        return fit(self, Xb, y)
+
+    monkeypatch.setattr(Segmenter, "fit", spy)
+    bootstrap_stability(fitted, X, n_boot=3, seed=1)
+    assert len(seen) == 3 and all(ix.is_unique for ix in seen)
+    assert all(0.55 * 300 < len(ix) < 0.70 * 300 for ix in seen)  # about 1 - 1/e of the draws
+
+
 def test_compare_methods_table(world):
     X = world.customers[FEATURES]
     table = compare_methods(X, 4, seed=3, truth=world.segments.to_numpy(), max_rows=800)
@@ -597,3 +615,33 @@ def test_notebook_builds_segments_from_transactions_alone(tmp_path):
     assert abs(metrics["truth_ari"]) < 0.05
     segs = pd.read_csv(tmp_path / "out" / "segments.csv")
     assert len(segs) == 400
+
+
+def test_majority_of_the_k_criteria_decides_and_the_silhouette_breaks_a_three_way_split():
+    from cxlib.segments import criterion_choices, majority_k
+
+    table = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.40, 0.52, 0.50, 0.30],
+                          "calinski_harabasz": [900.0, 1000.0, 1500.0, 1400.0],
+                          "bic": [500.0, 450.0, 300.0, 320.0]})
+    choices = criterion_choices(table)
+    assert choices == {"silhouette": 3, "calinski_harabasz": 4, "bic": 4}
+    assert majority_k(choices) == 4
+    assert majority_k({"silhouette": 3, "calinski_harabasz": 5, "bic": 4}) == 3
+    assert majority_k({"silhouette": 3, "calinski_harabasz": 5}) == 3  # BIC unavailable: a 1-1 tie
+    text = describe_selection(table.assign(chosen=table["k"] == 4, bic_degenerate=False), "majority")
+    assert "a majority of the criteria" in text and "silhouette k = 3" in text
+
+
+def test_majority_criterion_recovers_four_segments_where_the_silhouette_alone_says_three():
+    """Four groups, two of them close: the silhouette merges the close pair (k = 3), the
+    Calinski-Harabasz index and the BIC find four, and the majority takes the true k."""
+    from cxlib.segments import criterion_choices
+
+    rng = np.random.default_rng(2)
+    centers = np.array([[0, 0], [3.5, 0], [12, 0], [6, 12]], dtype=float)
+    lab = rng.integers(0, 4, 2000)
+    X = pd.DataFrame(centers[lab] + rng.normal(size=(2000, 2)), columns=["a", "b"])
+    seg = Segmenter(k_range=(2, 6), criterion="majority", seed=0, log=False).fit(X)
+    assert criterion_choices(seg.selection_) == {"silhouette": 3, "calinski_harabasz": 4, "bic": 4}
+    assert seg.k_ == 4 and adjusted_rand_score(lab, seg.labels_) > 0.9
+    assert Segmenter(k_range=(2, 6), seed=0, log=False).fit(X).k_ == 3  # silhouette alone
