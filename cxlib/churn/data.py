@@ -29,6 +29,7 @@ from ..core import (
     unit_days,
     unit_name,
 )
+from ..core.engine import check_engine, read_source
 
 __all__ = ["prepare_churn_data", "load_churn_data", "CovariateEncoder", "SeparationError",
            "check_covariates", "describe_data"]
@@ -73,7 +74,8 @@ def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
                        churn_col: str | None = None, observation_end=None,
                        time_unit: str = "months", id_col: str | None = None,
                        covariates: Sequence[str] = (), categorical: Sequence[str] = (),
-                       group_col: str | None = None, source=None) -> pd.DataFrame:
+                       group_col: str | None = None, source=None, date_format: str | None = None,
+                       timezone: str | None = None) -> pd.DataFrame:
     """Turn a customer table into survival data: one row per customer with duration and event.
 
     Give either ``duration_col`` (tenure in ``time_unit``) with ``event_col``, or ``signup_col``
@@ -161,8 +163,9 @@ def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
                             "active customers were last seen)", table=TABLE, column=signup_col,
                             source=source)
         end = pd.Timestamp(observation_end)
-        signup = to_datetime(df, signup_col, table=TABLE, source=source)
-        churn = to_datetime(df, churn_col, table=TABLE, source=source, allow_missing=True)
+        dates = dict(date_format=date_format, timezone=timezone)  # see cxlib.core.dates
+        signup = to_datetime(df, signup_col, table=TABLE, source=source, **dates)
+        churn = to_datetime(df, churn_col, table=TABLE, source=source, allow_missing=True, **dates)
         for col, values in ((signup_col, signup), (churn_col, churn)):
             require_rows(df, (values > end).to_numpy(), f"dates after the observation end "
                          f"{end.date()}", table=TABLE, column=col, source=source)
@@ -237,13 +240,23 @@ def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,
     return out
 
 
-def load_churn_data(path, *, columns: Mapping[str, str] | None = None, **kwargs) -> pd.DataFrame:
-    """Read a CSV/Parquet customer table and prepare it with :func:`prepare_churn_data`.
+def load_churn_data(path, *, columns: Mapping[str, str] | None = None, engine: str = "duckdb",
+                    spark_master: str | None = None, encoding: str | None = None,
+                    **kwargs) -> pd.DataFrame:
+    """Read a customer table and prepare it with :func:`prepare_churn_data`.
 
-    ``columns`` is an optional ``{canonical: yours}`` rename applied first, so that a mapping
-    written for :func:`cxlib.data.load_customers` can be reused.
+    ``path`` is any source of :func:`cxlib.core.engine.read_source` (a CSV or Parquet file, a
+    glob or folder of Parquet files, ``DB.duckdb::TABLE``, ``URL::TABLE``). With
+    ``engine="spark"`` the table is read by Spark; the customer table has one row per customer,
+    so it is then prepared in pandas. ``columns`` is an optional ``{canonical: yours}`` rename
+    applied first, so that a mapping written for :func:`cxlib.core.load_customers` can be reused.
     """
-    raw = read_table(path, TABLE)
+    if check_engine(engine) == "spark":
+        src = read_source(path, table=TABLE, engine="spark", spark_master=spark_master)
+        raw = src.to_pandas(src.table)
+        raw.attrs["source"] = src.name
+    else:
+        raw = read_table(path, TABLE, encoding=encoding)
     if columns:
         raw = raw.rename(columns={theirs: canon for canon, theirs in columns.items() if theirs})
     return prepare_churn_data(raw, source=raw.attrs.get("source", str(path)), **kwargs)

@@ -51,7 +51,7 @@ from .value import (
 )
 from .gamma_gamma import GammaGammaFitter, gamma_gamma_log_likelihood, independence_check
 from .pareto_nbd import ParetoNBDFitter, pareto_nbd_log_likelihood
-from .log import TransactionLog, transaction_log
+from ..core.transactions import TransactionLog, transaction_log
 from .summary import calibration_and_holdout, load_cdnow, rfm_summary
 
 __all__ = [

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core import DataError, unit_days
 from ..core.engine import ROW
-from .log import TABLE, TransactionLog, day_to_timestamp, to_day, transaction_log
+from ..core.transactions import TABLE, TransactionLog, day_to_timestamp, to_day, transaction_log
 
 __all__ = ["rfm_summary", "calibration_and_holdout", "load_cdnow"]
 
@@ -62,7 +62,7 @@ def rfm_summary(transactions, customer_col: str = "customer_id", date_col: str =
     transactions : str, path-like, DataFrame, ibis.Table or TransactionLog
         One row per purchase: a CSV or Parquet file, a glob of Parquet files, a DuckDB or
         warehouse table (:func:`cxlib.core.engine.read_source`), a DataFrame, an Ibis table, or a
-        log already opened by :func:`~cxlib.clv.log.transaction_log`.
+        log already opened by :func:`~cxlib.core.transactions.transaction_log`.
     customer_col, date_col, amount_col : str
         Column names of the customer id, purchase timestamp and purchase amount. Pass
         ``amount_col=None`` to skip ``monetary_value``.

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import load_truth, unit_days
-from .log import to_day, transaction_log
+from ..core.transactions import to_day, transaction_log
 
 __all__ = [
     "simple_clv",

@@ -11,6 +11,7 @@ from .errors import MAX_EXAMPLES, DataError, DataWarning, describe_rows, locatio
 from .plots import histograms, set_theme
 from .tables import (clean_ids, fingerprint, load_customers, load_survey, load_transactions, read_table,
                      rename_columns)
+from .transactions import TransactionLog, transaction_log
 from .timeunits import SPELLINGS, TIME_UNITS, unit_code, unit_days, unit_name
 from .truth import KnownTruth, load_truth
 from .validation import (after_end, observation_end_timestamp, require_columns, require_not_empty,
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_EXAMPLES", "DataError", "DataWarning", "describe_rows", "location", "show_value",
     "histograms", "set_theme",
     "clean_ids", "fingerprint", "load_customers", "load_survey", "load_transactions", "read_table", "rename_columns",
+    "TransactionLog", "transaction_log",
     "SPELLINGS", "TIME_UNITS", "unit_code", "unit_days", "unit_name",
     "KnownTruth", "load_truth",
     "parse_dates", "after_end", "observation_end_timestamp", "require_columns", "require_not_empty", "require_range",

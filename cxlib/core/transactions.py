@@ -4,7 +4,8 @@
 an Ibis table; see :mod:`cxlib.core.engine`), checks every row in the engine (blank ids, dates
 that do not parse, blank or negative amounts, purchases after the observation end) and keeps the
 typed rows lazily. A 100-million-row file gets the same message as a small one without being
-loaded. Everything built from it (:mod:`cxlib.clv.summary`) starts from :meth:`TransactionLog.days`:
+loaded. Everything built from it (the CLV summary, the overview's counts) starts from
+:meth:`TransactionLog.days`:
 one row per customer and calendar day, amounts summed, as in Fader, Hardie & Lee (2005).
 """
 
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, DataWarning, location
-from ..core.engine import ROW, RowRule, Source, check_rows, examples, read_source
+from .engine import ROW, RowRule, Source, check_rows, examples, read_source
+from .errors import DataError, DataWarning, location
 
 __all__ = ["TABLE", "TransactionLog", "transaction_log", "to_day", "day_to_timestamp"]
 
