@@ -10,6 +10,7 @@ The public names live here; the work is split by topic:
   comparison.
 - :mod:`~cxlib.clv.value`: teaching formulas, discounted CLV, tiers and the holdout check.
 - :mod:`~cxlib.clv.plots`: the lesson's figures (``clv.plots.frequency_fit(...)``).
+- :mod:`~cxlib.clv.findings`: the key findings the report index shows first.
 
 Examples
 --------
@@ -49,6 +50,7 @@ from .value import (
     tier_summary,
     top_share,
 )
+from .findings import key_findings
 from .gamma_gamma import GammaGammaFitter, gamma_gamma_log_likelihood, independence_check
 from .pareto_nbd import ParetoNBDFitter, pareto_nbd_log_likelihood
 from ..core.transactions import TransactionLog, transaction_log
@@ -91,4 +93,5 @@ __all__ = [
     "holdout_errors",
     "compare_models",
     "cumulative_tracking",
+    "key_findings",
 ]

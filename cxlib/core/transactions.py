@@ -45,10 +45,12 @@ class TransactionLog:
     source : Source
         The opened table.
     rows : ibis.Table
-        One row per purchase: ``c`` (customer id), ``day`` (whole days since 1970-01-01),
-        ``amt`` (amount; absent without an amount column) and, for DataFrames, the row number.
-    customer_col : str
-        The user's name of the id column (the summary's index is named after it).
+        One row per purchase: ``c`` (customer id), ``ts`` (the timestamp), ``day`` (whole days
+        since 1970-01-01), ``amt`` (amount; absent without an amount column) and, for
+        DataFrames, the row number.
+    customer_col, date_col, amount_col : str
+        The user's names of the columns (the summary's index is named after the id column;
+        ``amount_col`` is None without amounts).
     end_day : int or None
         The observation end as a day number, when given.
     has_amount : bool
@@ -60,6 +62,8 @@ class TransactionLog:
     customer_col: str
     end_day: int | None
     has_amount: bool
+    date_col: str = "timestamp"
+    amount_col: str | None = "amount"
 
     def to_pandas(self, expr) -> pd.DataFrame:
         return self.source.to_pandas(expr)
@@ -83,12 +87,12 @@ class TransactionLog:
     def describe(self) -> dict:
         """Rows, customers, first and last purchase date and mean amount, counted in the engine."""
         r = self.rows
-        aggs = dict(n_transactions=r.count(), n_customers=r.c.nunique(), first=r.day.min(), last=r.day.max())
+        aggs = dict(n_transactions=r.count(), n_customers=r.c.nunique(), first=r.ts.min(), last=r.ts.max())
         if self.has_amount:
             aggs["mean_amount"] = r.amt.mean()
         row = self.to_pandas(r.aggregate(**aggs)).iloc[0]
         out = {"n_transactions": int(row["n_transactions"]), "n_customers": int(row["n_customers"]),
-               "first_date": day_to_timestamp(row["first"]), "last_date": day_to_timestamp(row["last"])}
+               "first_date": pd.Timestamp(row["first"]), "last_date": pd.Timestamp(row["last"])}
         if self.has_amount:
             out["mean_amount"] = float(row["mean_amount"])
         return out
@@ -149,7 +153,7 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
         ts = raw_ts.cast("timestamp")
     # Whole calendar days since the epoch: integer arithmetic is several times faster than dates.
     day = (ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64")
-    typed = {"c": cid, "day": day}
+    typed = {"c": cid, "ts": ts, "day": day}
     rules = [
         RowRule(lambda t: _blank(t[customer_col]), "blank customer ids; expected an id in every row", customer_col),
         RowRule(lambda t: _blank(t[date_col]), "blank dates; expected a date in every row", date_col),
@@ -188,4 +192,5 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
             "and lower the mean spend)", DataWarning, stacklevel=2)
     if src.has_row_numbers:
         typed[ROW] = t[ROW]
-    return TransactionLog(src, t.select(**typed), customer_col, end_day, amount_col is not None)
+    return TransactionLog(src, t.select(**typed), customer_col, end_day, amount_col is not None,
+                          date_col, amount_col)

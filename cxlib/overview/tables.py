@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..core import load_customers, load_survey, load_transactions
+from ..core import TransactionLog, load_customers, load_survey, transaction_log
+from .purchases import purchase_facts, transaction_quality, transactions_per_month
 
 
 def counts_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -15,12 +16,19 @@ def counts_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
     Parameters
     ----------
-    tables : mapping of str to DataFrame
-        Canonical tables as returned by the :mod:`cxlib.data` loaders, keyed by table name.
+    tables : mapping of str to DataFrame or TransactionLog
+        Canonical tables as returned by :func:`load_tables`, keyed by table name; the
+        transactions stay in the engine (:class:`~cxlib.core.TransactionLog`).
     """
     date_col = {"customers": "signup_date", "transactions": "timestamp", "survey": "date"}
     rows = []
     for name, df in tables.items():
+        if isinstance(df, TransactionLog):
+            facts = df.describe()
+            rows.append({"table": name, "rows": facts["n_transactions"], "customers": facts["n_customers"],
+                         "first_date": facts["first_date"], "last_date": facts["last_date"],
+                         "source": df.source.name})
+            continue
         col = date_col.get(name)
         dates = df[col] if col in df.columns else pd.Series(dtype="datetime64[ns]")
         rows.append({
@@ -48,6 +56,9 @@ def quality_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per table and column: type, missing cells, distinct values, range and an example."""
     rows = []
     for name, df in tables.items():
+        if isinstance(df, TransactionLog):
+            rows += [{"table": name, **r, "note": ""} for r in transaction_quality(df)]
+            continue
         for col in df.columns:
             s = df[col]
             numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
@@ -82,12 +93,12 @@ def describe_tables(tables: Mapping[str, pd.DataFrame], observation_end=None) ->
         )
     tx = tables.get("transactions")
     if tx is not None:
-        per_customer = tx.groupby("customer_id").size()
+        f = purchase_facts(tx)
         parts.append(
-            f"{len(tx):,} transactions from {len(per_customer):,} customers "
-            f"(median {per_customer.median():.0f} per customer, "
-            f"{(per_customer > 1).mean():.0%} bought more than once); "
-            f"median amount {tx['amount'].median():,.2f}, total {tx['amount'].sum():,.0f}."
+            f"{f['n_transactions']:,} transactions from {f['n_customers']:,} customers "
+            f"(median {f['median_per_customer']:.0f} per customer, "
+            f"{f['repeat_share']:.0%} bought more than once); "
+            f"median amount {f['median_amount']:,.2f}, total {f['total_amount']:,.0f}."
         )
     survey = tables.get("survey")
     if survey is not None:
@@ -99,15 +110,16 @@ def describe_tables(tables: Mapping[str, pd.DataFrame], observation_end=None) ->
 
 
 def monthly_activity(customers: pd.DataFrame | None = None,
-                     transactions: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Signups, churns and transactions per calendar month (one row per month)."""
+                     transactions: TransactionLog | None = None) -> pd.DataFrame:
+    """Signups, churns and transactions per calendar month (one row per month); the
+    transactions are counted in the engine."""
     series = {}
     if customers is not None:
         series["signups"] = customers["signup_date"].dt.to_period("M").value_counts()
         if "churn_date" in customers:
             series["churns"] = customers["churn_date"].dropna().dt.to_period("M").value_counts()
     if transactions is not None:
-        series["transactions"] = transactions["timestamp"].dt.to_period("M").value_counts()
+        series["transactions"] = transactions_per_month(transactions)
     out = pd.DataFrame(series).sort_index().fillna(0).astype(int)
     out.index = out.index.to_timestamp()
     out.index.name = "month"
@@ -117,23 +129,31 @@ def monthly_activity(customers: pd.DataFrame | None = None,
 def load_tables(customers_path: str = "", transactions_path: str = "", survey_path: str = "", *,
                 observation_end=None, customer_numeric=(), ratings=(), overall_scale=(1, 5),
                 rating_scale=(1, 5), nps: bool = True, customer_columns=None,
-                transaction_columns=None, survey_columns=None) -> dict[str, pd.DataFrame]:
+                transaction_columns=None, survey_columns=None, date_format: str | None = None,
+                engine: str = "duckdb", spark_master: str | None = None) -> dict:
     """Load whichever canonical tables have a path; an empty path skips that table.
 
-    ``*_columns`` map canonical names to yours, e.g. ``{"customer_id": "CustomerID"}``.
+    ``*_columns`` map canonical names to yours, e.g. ``{"customer_id": "CustomerID"}``. The
+    transactions are validated and kept in the engine (``engine``: duckdb or spark), as a
+    :class:`~cxlib.core.TransactionLog`; the customer and survey tables, one row per customer or
+    answer, are loaded into pandas.
     """
     tables = {}
     if customers_path:
         tables["customers"] = load_customers(customers_path, observation_end=observation_end,
-                                                  numeric=customer_numeric, columns=customer_columns)
+                                             numeric=customer_numeric, columns=customer_columns,
+                                             date_format=date_format)
     if transactions_path:
-        tables["transactions"] = load_transactions(
-            transactions_path, observation_end=observation_end, columns=transaction_columns)
+        names = {"customer_id": "customer_id", "timestamp": "timestamp", "amount": "amount",
+                 **{k: v for k, v in (transaction_columns or {}).items() if v}}
+        tables["transactions"] = transaction_log(
+            transactions_path, names["customer_id"], names["timestamp"], names["amount"],
+            observation_end, engine=engine, spark_master=spark_master)
     if survey_path:
         tables["survey"] = load_survey(
             survey_path, ratings=ratings, overall_scale=tuple(overall_scale),
             rating_scale=tuple(rating_scale), nps=nps, observation_end=observation_end,
-            columns=survey_columns)
+            columns=survey_columns, date_format=date_format)
     if not tables:
         raise ValueError("no table to look at: give at least one of customers_path, "
                          "transactions_path, survey_path")

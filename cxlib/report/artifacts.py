@@ -1,6 +1,6 @@
 """The one writer through which a notebook leaves its results: tables (CSV), headline numbers
-(``metrics.json``) and figures. The report runner and the tests read these files back, so the
-index never re-parses notebooks.
+(``metrics.json``), figures, and its key findings with its key figure (``findings.json``). The
+report runner and the tests read these files back, so the index never re-parses notebooks.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import pandas as pd
 from ..core import REPORTS_DIR
 
 METRICS_FILE = "metrics.json"
+FINDINGS_FILE = "findings.json"
+MAX_FINDINGS = 3  # the index is read in a minute: two or three sentences per notebook
 
 
 def _jsonable(value):
@@ -54,6 +56,8 @@ class Artifacts:
     >>> out = Artifacts("01_churn_survival", output_dir)       # doctest: +SKIP
     >>> out.table("coefficients", cox.summary_table())         # doctest: +SKIP
     >>> out.metrics(n=7043, concordance_test=0.84)              # doctest: +SKIP
+    >>> out.figure("retention_overall", fig, key=True)         # doctest: +SKIP
+    >>> out.findings("Half of the customers stay 31 months or longer.")  # doctest: +SKIP
     """
 
     def __init__(self, notebook: str, output_dir: str | os.PathLike = ""):
@@ -61,9 +65,11 @@ class Artifacts:
         self.path = Path(output_dir) if output_dir else REPORTS_DIR / "scratch" / notebook
         self.path.mkdir(parents=True, exist_ok=True)
         self._metrics: dict = {}
-        metrics_path = self.path / METRICS_FILE
-        if metrics_path.exists():
-            metrics_path.unlink()  # a re-run starts from a clean slate
+        self._findings: list[str] = []
+        self._key_figure: str | None = None
+        for name in (METRICS_FILE, FINDINGS_FILE):
+            if (self.path / name).exists():
+                (self.path / name).unlink()  # a re-run starts from a clean slate
 
     def table(self, name: str, df: pd.DataFrame, index: bool = False) -> Path:
         """Write ``df`` as ``<name>.csv`` and return the path."""
@@ -77,11 +83,58 @@ class Artifacts:
         (self.path / METRICS_FILE).write_text(json.dumps(self._metrics, indent=2, sort_keys=True))
         return dict(self._metrics)
 
-    def figure(self, name: str, fig) -> Path:
-        """Save a matplotlib figure as ``<name>.png``."""
+    def figure(self, name: str, fig, key: bool = False) -> Path:
+        """Save a matplotlib figure as ``<name>.png``.
+
+        Parameters
+        ----------
+        name : str
+            File name without ``.png``.
+        fig : matplotlib.figure.Figure
+        key : bool
+            Mark this as the notebook's one key figure, shown as a thumbnail on the index.
+        """
         path = self.path / f"{name}.png"
+        if key and self._key_figure not in (None, path.name):
+            raise ValueError(f"{self.notebook}: the key figure is already {self._key_figure!r}; "
+                             f"a notebook has one key figure, so {path.name!r} cannot be another")
         fig.savefig(path, bbox_inches="tight")
+        if key:
+            self._key_figure = path.name
+            self._write_findings()
         return path
+
+    def findings(self, *sentences: str) -> list[str]:
+        """Record the notebook's key findings, the first thing the index shows.
+
+        Parameters
+        ----------
+        *sentences : str
+            Two or three sentences with rounded numbers and their units, built from the
+            values written to ``metrics.json``. A second call replaces the first.
+
+        Returns
+        -------
+        list of str
+            The findings as written to ``findings.json``.
+        """
+        found = list(sentences)
+        if not found:
+            raise ValueError(f"{self.notebook}: findings() needs at least one sentence")
+        if len(found) > MAX_FINDINGS:
+            raise ValueError(f"{self.notebook}: {len(found)} findings given; keep the "
+                             f"{MAX_FINDINGS} a reader most needs")
+        for i, sentence in enumerate(found, 1):
+            if not isinstance(sentence, str) or not sentence.strip():
+                raise ValueError(f"{self.notebook}: finding {i} is {sentence!r}; each finding is "
+                                 "a sentence of text")
+        self._findings = [s.strip() for s in found]
+        self._write_findings()
+        return list(self._findings)
+
+    def _write_findings(self) -> None:
+        record = {"findings": self._findings, "key_figure": self._key_figure}
+        (self.path / FINDINGS_FILE).write_text(json.dumps(record, indent=2))
 
     def __repr__(self) -> str:
         return f"Artifacts({self.notebook!r}, {str(self.path)!r})"
@@ -91,3 +144,17 @@ def read_metrics(folder: str | os.PathLike) -> dict:
     """Read a notebook folder's ``metrics.json`` ({} when there is none)."""
     path = Path(folder) / METRICS_FILE
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def read_findings(folder: str | os.PathLike) -> dict:
+    """Read a notebook folder's ``findings.json``: ``{"findings": [...], "key_figure": name}``.
+
+    The key figure is ``None`` when none was marked or its file is missing, so a recorded
+    figure always exists.
+    """
+    path = Path(folder) / FINDINGS_FILE
+    record = json.loads(path.read_text()) if path.exists() else {}
+    figure = record.get("key_figure")
+    if figure and not (Path(folder) / figure).is_file():
+        figure = None
+    return {"findings": list(record.get("findings") or []), "key_figure": figure}

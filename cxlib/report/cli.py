@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..core import REPORTS_DIR, SEED, DataError
+from .progress import ProgressPrinter, summary_table
 from .runner import (ReportError, execute_notebook, find_notebook, new_run_id, plain_values,
                      run_report)
 
@@ -52,7 +53,8 @@ def _cmd_run(args) -> int:
         params[name] = plain_values(yaml.safe_load(value))  # YAML: lists, numbers, null work
     out = Path(args.out) if args.out else REPORTS_DIR / "runs" / f"{new_run_id()}_{nb.stem}"
     print(f"Running {nb.stem} into {out} ...")
-    res = execute_notebook(nb, out, params)
+    res = execute_notebook(nb, out, params, progress=ProgressPrinter(print))
+    print(summary_table([res]))
     if res.status != "ok":
         print(f"{nb.stem} failed: {res.error}\nThe executed notebook with the error: "
               f"{out / nb.name}", file=sys.stderr)

@@ -2,15 +2,19 @@
 
 A run writes ``reports/<run-id>/``::
 
-    index.html        one row per notebook: status, headline metrics, parameters, data, time
+    index.html        per notebook its key findings, key figure, status and run time; below,
+                      folded, its metrics, parameters and input-data fingerprints
     run.json          the same, machine-readable, plus package versions and the git commit
     <notebook>/       the executed .ipynb, <notebook>.html (no code, for stakeholders),
-                      <notebook>_code.html, parameters.yaml, result tables (CSV), metrics.json
+                      <notebook>_code.html, parameters.yaml, result tables (CSV), metrics.json,
+                      findings.json, figures (PNG)
 
 The run is built in a hidden staging folder and moved into place when every notebook has been
 tried, so a crash never leaves a half-written folder that looks like a report. ``reports/latest``
 moves only to a run in which every notebook succeeded: a failing notebook leaves the previous
-complete run untouched and the command exits non-zero.
+complete run untouched and the command exits non-zero. Every path the run records (in
+``run.json``, ``parameters.yaml`` and the executed notebooks) is relative to the run folder and
+exists after the run, never the staging folder.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -30,8 +35,10 @@ from pathlib import Path
 import yaml
 
 from ..core import NOTEBOOKS_DIR, PROJECT_ROOT, REPORT_CONFIG, REPORTS_DIR, fingerprint, resolve_path
-from .artifacts import read_metrics
+from .artifacts import read_findings, read_metrics
 from .index import write_index
+from .pages import render_pages
+from .progress import ProgressPrinter, register_engine, summary_table
 
 KERNEL = "python3"
 PACKAGES = ["cxlib", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "lifelines",
@@ -51,10 +58,14 @@ class NotebookResult:
     seconds: float
     parameters: dict  # every parameter's effective value: defaults plus overrides
     metrics: dict = field(default_factory=dict)
+    findings: list = field(default_factory=list)  # the notebook's key sentences, for the index
+    key_figure: str | None = None  # its key figure's path, relative to the run folder
     overrides: list = field(default_factory=list)  # names of parameters set by the caller
     inputs: dict = field(default_factory=dict)  # parameter name -> {path, sha256_12}
     error: str | None = None
-    folder: str = ""
+    folder: str = ""  # the notebook's folder, relative to the run folder
+    pages: dict = field(default_factory=dict)  # report, code, notebook -> path in the run folder
+    title: str = ""  # the lesson's title, from the notebook's first heading
 
 
 def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -72,6 +83,19 @@ def find_notebook(name: str, folder: Path = NOTEBOOKS_DIR) -> Path:
         return candidate
     known = ", ".join(nb.stem for nb in list_notebooks(folder))
     raise ReportError(f"no notebook named '{name}'; known notebooks: {known}")
+
+
+def notebook_title(path: str | os.PathLike) -> str:
+    """The first Markdown heading of a notebook (``00 · The data at a glance``), or its name."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return Path(path).stem
 
 
 def plain_values(value):
@@ -137,17 +161,22 @@ def notebook_defaults(path: str | os.PathLike) -> dict:
     return out
 
 
-def _render_html(executed: Path) -> None:
-    """Write ``<nb>.html`` without code (for stakeholders) and ``<nb>_code.html`` with code."""
+def _record_relative_output_dir(executed: Path, used: str, recorded: str) -> None:
+    """Replace the folder a notebook ran in (a staging folder that is renamed after the run) by
+    its path relative to the run folder, in the parameters papermill recorded and injected."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
-    plain = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = plain.from_notebook_node(nb)
-    executed.with_suffix(".html").write_text(body)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    executed.with_name(f"{executed.stem}_code.html").write_text(body)
+    meta = nb.metadata.get("papermill", {})
+    if meta.get("parameters", {}).get("output_dir") == used:
+        meta["parameters"]["output_dir"] = recorded
+    if meta.get("output_path"):
+        meta["output_path"] = str(Path(recorded) / executed.name)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = cell.source.replace(repr(used), repr(recorded)).replace(
+                f'"{used}"', f'"{recorded}"')
+    nbformat.write(nb, executed)
 
 
 def _one_line_error(exc: BaseException) -> str:
@@ -158,11 +187,20 @@ def _one_line_error(exc: BaseException) -> str:
 
 def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
                      parameters: dict | None = None, *, kernel: str = KERNEL,
-                     timeout: int | None = 1800) -> NotebookResult:
+                     timeout: int | None = 1800, run_folder: str | os.PathLike | None = None,
+                     progress=None) -> NotebookResult:
     """Execute one notebook into ``out_dir`` and write its HTML pages and parameters.
 
     Failures do not raise: the executed notebook is kept with its error and the result says
     ``status="failed"`` with the error's one-line cause.
+
+    Parameters
+    ----------
+    run_folder : path, optional
+        The folder recorded paths are relative to (default ``out_dir`` itself); ``run_report``
+        passes its staging folder, which becomes the run folder.
+    progress : callable, optional
+        Called with ``(notebook, cells_done, cells_total)`` after each code cell.
     """
     import papermill as pm
 
@@ -177,14 +215,19 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
     if unknown:
         raise ReportError(f"{path.stem} has no parameter {', '.join(map(repr, unknown))}; "
                           f"its parameters: {', '.join(d for d in defaults if d != 'output_dir')}")
-    effective = {**defaults, **params}
+    base = Path(run_folder).resolve() if run_folder else out.resolve()
+    folder = Path(os.path.relpath(out.resolve(), base)).as_posix()
+    effective = {**defaults, **params, "output_dir": folder}
     (out / "parameters.yaml").write_text(yaml.safe_dump(effective, sort_keys=False))
+    name = path.stem
     start = time.perf_counter()
     error = None
     try:
         pm.execute_notebook(str(path), str(executed), parameters=params, kernel_name=kernel,
                             cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
-                            execution_timeout=timeout,
+                            execution_timeout=timeout, engine_name=register_engine(),
+                            progress=(lambda done, total: progress((name, done, total)))
+                            if progress else None,
                             # kernel log noise (its transport notice, an interrupt at
                             # shutdown) is not for readers; cell errors still reach the
                             # notebook and the index
@@ -194,13 +237,24 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
     seconds = time.perf_counter() - start
     if executed.exists():
         try:
-            _render_html(executed)
+            _record_relative_output_dir(executed, params["output_dir"], folder)
+            render_pages(executed)
         except Exception as exc:
             error = error or f"HTML rendering failed: {_one_line_error(exc)}"
-    return NotebookResult(notebook=path.stem, status="failed" if error else "ok",
+    summary = read_findings(out)
+
+    def in_run(file_name):  # a file of this notebook, as a path from the run folder
+        return (Path(folder) / file_name).as_posix() if (out / file_name).is_file() else None
+
+    pages = {"report": in_run(f"{name}.html"), "code": in_run(f"{name}_code.html"),
+             "notebook": in_run(executed.name)}
+    return NotebookResult(notebook=name, status="failed" if error else "ok",
                           seconds=round(seconds, 2), parameters=effective, metrics=read_metrics(out),
+                          findings=summary["findings"],
+                          key_figure=in_run(summary["key_figure"]) if summary["key_figure"] else None,
                           overrides=sorted(set(params) - {"output_dir"}),
-                          inputs=_input_fingerprints(effective), error=error, folder=path.stem)
+                          inputs=_input_fingerprints(effective), error=error, folder=folder,
+                          pages={k: v for k, v in pages.items() if v}, title=notebook_title(path))
 
 
 def _package_versions() -> dict:
@@ -292,6 +346,7 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
     results: list[NotebookResult] = []
     echo(f"Rendering {len(paths)} notebooks into {final}")
     jobs = max(1, min(jobs or min(2, os.cpu_count() or 1), len(paths)))
+    printer = ProgressPrinter(echo)
 
     def done(res: NotebookResult) -> None:
         results.append(res)
@@ -302,18 +357,30 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         if jobs == 1:
             for nb in paths:
                 echo(f"  running {nb.stem} ...")
-                done(execute_notebook(nb, staging / nb.stem, settings.get(nb.stem, {})))
+                printer.start(nb.stem)
+                done(execute_notebook(nb, staging / nb.stem, settings.get(nb.stem, {}),
+                                      run_folder=staging, progress=printer))
         else:
-            # separate processes: papermill changes the working directory while it runs
+            # separate processes: papermill changes the working directory while it runs; their
+            # progress comes back through a queue that a thread here turns into lines
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            with context.Manager() as manager, ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=context) as pool:
+                queue = manager.Queue()
+                reader = threading.Thread(target=_forward, args=(queue, printer), daemon=True)
+                reader.start()
                 futures = []
                 for nb in paths:
                     futures.append(pool.submit(execute_notebook, nb, staging / nb.stem,
-                                               settings.get(nb.stem, {})))
+                                               settings.get(nb.stem, {}), run_folder=staging,
+                                               progress=queue.put))
                 echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in paths))
-                for future in as_completed(futures):
-                    done(future.result())
+                try:
+                    for future in as_completed(futures):
+                        done(future.result())
+                finally:
+                    queue.put(None)
+                    reader.join(timeout=5)
         order = [nb.stem for nb in paths]
         results.sort(key=lambda r: order.index(r.notebook))
     except BaseException:
@@ -328,7 +395,14 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
     staging.rename(final)
     if run.ok:
         _point_latest(root, run_id)
+    echo(summary_table(results))
     return run
+
+
+def _forward(queue, printer: ProgressPrinter) -> None:
+    """Hand the workers' progress reports to the printer until ``None`` arrives."""
+    while (report := queue.get()) is not None:
+        printer(report)
 
 
 def _point_latest(root: Path, run_id: str) -> None:

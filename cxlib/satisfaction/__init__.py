@@ -11,7 +11,8 @@ This is the package's door; the pieces live in small modules:
   map (Martilla & James, 1977);
 - :mod:`~cxlib.satisfaction.word_of_mouth`: promoters, detractors and the referral projection;
 - :mod:`~cxlib.satisfaction.display`, :mod:`~cxlib.satisfaction.sentences`,
-  :mod:`~cxlib.satisfaction.plots`: tables for reading, readings in words, figures.
+  :mod:`~cxlib.satisfaction.plots`: tables for reading, readings in words, figures;
+- :mod:`~cxlib.satisfaction.findings`: the key findings the report index shows first.
 
 Missing answers: headline metrics use every answer given to the question at hand
 (available-case); the driver models use the respondents who answered the target and every
@@ -21,6 +22,7 @@ driver (listwise deletion, with a warning that says how many rows were dropped).
 from . import plots
 from .display import headline_display, readable, rounded
 from .drivers import DriverModel, OrdinalDriverModel, driver_frame, rank_agreement
+from .findings import key_findings
 from .importance import RelativeImportance
 from .load import count_customers, load_ratings
 from .metrics import (ALL, csat_summary, headline_metrics, nps_summary, satisfaction_index,
@@ -40,6 +42,6 @@ __all__ = [
     "QUADRANTS", "driver_table", "ordinal_check", "mean_ratings", "importance_performance",
     "word_of_mouth", "referral_projection", "referral_comparison",
     "readable", "rounded", "headline_display",
-    "describe_headline", "describe_drivers", "describe_index", "describe_fix_first", "describe_referrals",
+    "key_findings", "describe_headline", "describe_drivers", "describe_index", "describe_fix_first", "describe_referrals",
     "plot_importance", "plot_ipa", "plot_word_of_mouth", "plot_residuals",
 ]

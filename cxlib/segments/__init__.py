@@ -14,6 +14,7 @@ This is the package's door; the pieces live in small modules:
 from . import plots
 from .comparisons import (chi_square_by_segment, churn_by_customer, describe_test, effect_size_label,
                           kruskal_by_segment, satisfaction_by_customer, segment_crosstab)
+from .findings import key_findings
 from .plots import (plot_correlations, plot_crosstab, plot_distributions, plot_k_selection,
                     plot_profile_heatmap, plot_rfm_segments, plot_segment_map)
 from .profiles import (FEATURE_UNITS, NOISE_NAME, SHORT_LABELS, describe_preparation, describe_segments,
@@ -37,7 +38,7 @@ __all__ = [
     "SHORT_LABELS", "FEATURE_UNITS", "NOISE_NAME", "profile_segments", "name_segments",
     "describe_segments", "segment_table", "feature_summary", "describe_preparation",
     "churn_by_customer", "satisfaction_by_customer", "segment_crosstab", "chi_square_by_segment",
-    "kruskal_by_segment", "effect_size_label", "describe_test",
+    "kruskal_by_segment", "effect_size_label", "describe_test", "key_findings",
     "plot_k_selection", "plot_segment_map", "plot_profile_heatmap", "plot_distributions",
     "plot_correlations", "plot_crosstab", "plot_rfm_segments",
 ]

@@ -92,3 +92,29 @@ def test_clv_notebook_reproduces_cdnow(tmp_path, reference_data, cdnow_published
     # to 1998-06-30 = the tracking total = calibration repeats (published x) + holdout repeats.
     assert track["actual"].iloc[-1] == customers["frequency"].sum()
     assert metrics["holdout"]["actual_total"] == customers["frequency"].sum() - cdnow_published["x"].sum()
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_clv_notebook_gives_the_same_numbers_on_spark(tmp_path):
+    """The same lesson with engine: spark (a local SparkSession in the kernel) on a Parquet log."""
+    import shutil
+
+    from conftest import run_notebook
+
+    from cxlib.synth import make_world
+
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs a Java runtime: apt-get install -y openjdk-17-jre-headless")
+    w = make_world(n_customers=500, seed=8)
+    paths = w.write(tmp_path / "data", fmt="parquet")
+    common = dict(transactions_path=str(paths["transactions"]), observation_end=w.truth["observation_end"],
+                  calibration_end="2025-06-30", horizon=26, truth_path="")
+    duck = run_notebook("04_clv", tmp_path / "duckdb", **common)
+    spark = run_notebook("04_clv", tmp_path / "spark", engine="spark", **common)
+    assert spark["n_transactions"] == duck["n_transactions"] == len(w.transactions)
+    for model in ("bgnbd", "gamma_gamma", "bgnbd_calibration", "pareto_nbd_calibration"):
+        for name, value in duck[model].items():
+            assert spark[model][name] == pytest.approx(value, rel=1e-6), (model, name)
+    assert spark["clv"]["total"] == pytest.approx(duck["clv"]["total"], rel=1e-6)
+    assert spark["holdout"]["actual_total"] == duck["holdout"]["actual_total"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pandas as pd
@@ -68,13 +69,19 @@ def test_a_run_writes_every_artifact_and_records_its_parameters(tmp_path, tiny_d
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["n_customers"] == 4 and metrics["n_transactions"] == 7 and metrics["n_survey"] == 3
     assert metrics["churned_share"] == pytest.approx(0.5)
-    # the index shows status, metrics, parameters, input fingerprints, versions and time
+    # the index opens with the findings, the key figure and the status; metrics, parameters,
+    # input fingerprints and versions follow, folded
     index = (tmp_path / "reports" / "good" / "index.html").read_text()
+    finding = "The data hold 4 customers, 7 transactions and 3 survey responses."
+    assert finding in index and index.index(finding) < index.index("<details>")
+    assert '<img src="00_overview/monthly_activity.png"' in index
     assert "00_overview" in index and ">ok<" in index and "n_transactions" in index
-    assert "<b>ratings</b> = [support, delivery]" in index and "lifelines" in index
-    assert "overall_scale = [1, 5]" in index  # defaults are recorded too, not only overrides
+    assert "<td><b>ratings</b></td><td>[support, delivery]</td>" in index and "lifelines" in index
+    # defaults are recorded too, not only overrides
+    assert "<td>overall_scale</td><td>[1, 5]</td>" in index
     record = json.loads((tmp_path / "reports" / "good" / "run.json").read_text())
     nb = record["notebooks"][0]
+    assert nb["findings"][0] == finding and nb["key_figure"] == "00_overview/monthly_activity.png"
     assert nb["parameters"]["observation_end"] == "2024-12-31"
     assert "ratings" in nb["overrides"] and "overall_scale" not in nb["overrides"]
     assert yaml.safe_load((folder / "parameters.yaml").read_text())["rating_scale"] == [1, 5]
@@ -108,7 +115,7 @@ def test_a_failing_notebook_leaves_the_last_good_run_untouched(tmp_path, tiny_da
     assert not list(reports.glob(".*partial"))
 
 
-def test_cx_run_reads_parameter_values_as_yaml(tmp_path, tiny_data):
+def test_cx_run_reads_parameter_values_as_yaml(tmp_path, tiny_data, capsys):
     out = tmp_path / "single"
     code = main(["run", "00_overview", "--out", str(out),
                  "-p", "customers_path", str(tiny_data / "customers.csv"),
@@ -119,6 +126,11 @@ def test_cx_run_reads_parameter_values_as_yaml(tmp_path, tiny_data):
     params = yaml.safe_load((out / "parameters.yaml").read_text())
     assert params["ratings"] == ["support", "delivery"]
     assert json.loads((out / "metrics.json").read_text())["n_survey"] == 3
+    # progress per notebook, then a table of what ran
+    printed = capsys.readouterr().out
+    done, total = map(int, re.findall(r"00_overview: (\d+)/(\d+) cells, \d+ s", printed)[-1])
+    assert done == total > 5
+    assert re.search(r"^00_overview\s+ok\s+\d+\.\d s$", printed, re.M)
 
 
 def test_config_naming_an_unknown_notebook_is_refused(tmp_path):
