@@ -1,8 +1,9 @@
 """Churn as time to event (``01_churn_survival``): Kaplan-Meier curves, the log-rank test, the Cox
-model, held-out validation, the logistic baseline and per-customer scores, with plain-language
-sentences for the lesson.
+model, held-out validation, survival-tree and forest challengers, the logistic baseline and
+per-customer scores, with plain-language sentences for the lesson.
 
-The heavy lifting is done by lifelines (Davidson-Pilon, 2019). This is the package's door; the
+The heavy lifting is done by lifelines (Davidson-Pilon, 2019) and, for the tree and forest
+challengers, scikit-survival (Pölsterl, 2020). This is the package's door; the
 pieces live in small modules:
 
 - :mod:`~cxlib.churn.data`: loading, durations from dates, validation, encoding, pre-fit checks;
@@ -10,6 +11,10 @@ pieces live in small modules:
 - :mod:`~cxlib.churn.cox`: the Cox model, its predictions and the proportional-hazards test;
 - :mod:`~cxlib.churn.metrics`: held-out validation (concordance, Brier score, AUC, calibration);
 - :mod:`~cxlib.churn.logistic`: the logistic baseline at a horizon;
+- :mod:`~cxlib.churn.trees`: a pruned survival tree whose leaves read as rules;
+- :mod:`~cxlib.churn.forest`: a random survival forest and held-out permutation importance;
+- :mod:`~cxlib.churn.challengers`: every model side by side, the choice between them, and the
+  classification tree that censoring misleads;
 - :mod:`~cxlib.churn.scoring`: churn probability and risk tier of each active customer;
 - :mod:`~cxlib.churn.truth`: estimates against the synthetic world's truth;
 - :mod:`~cxlib.churn.sentences`: the readings in words;
@@ -17,15 +22,20 @@ pieces live in small modules:
 """
 
 from . import plots
+from .challengers import HorizonTree, choose_model, compare_models
 from .cox import CoxChurnModel, schoenfeld_test, stratified_alternative, stratify_candidates
 from .data import CovariateEncoder, check_covariates, describe_data, load_churn_data, prepare_churn_data
+from .forest import SurvivalForestModel, permutation_importance
 from .kaplan_meier import kaplan_meier, logrank_test, median_survival_table, survival_table
 from .logistic import HorizonLogistic, churn_probability, compare_with_cox, describe_censoring_bias
 from .metrics import (brier_curve, calibration_table, concordance, describe_validation, evaluate_holdout,
                       evaluation_times, horizon_auc, km_survival, split_train_test)
 from .scoring import risk_tiers, score_active_customers
-from .sentences import (describe_hazard_ratios, describe_logrank, describe_medians,
-                        describe_proportional_hazards, describe_scores, describe_truth)
+from .sentences import (describe_classification_trap, describe_comparison, describe_hazard_ratios,
+                        describe_importance, describe_logrank, describe_medians,
+                        describe_proportional_hazards, describe_pruning, describe_scores,
+                        describe_tree_rules, describe_truth, key_findings)
+from .trees import LevelEncoder, SurvivalTreeModel, logrank_statistic
 from .truth import compare_with_truth
 
 __all__ = [
@@ -39,4 +49,8 @@ __all__ = [
     "risk_tiers", "score_active_customers", "compare_with_truth",
     "describe_hazard_ratios", "describe_proportional_hazards", "describe_logrank", "describe_medians",
     "describe_truth", "describe_scores",
+    "SurvivalTreeModel", "LevelEncoder", "logrank_statistic", "SurvivalForestModel",
+    "permutation_importance", "HorizonTree", "compare_models", "choose_model",
+    "describe_tree_rules", "describe_pruning", "describe_importance", "describe_comparison",
+    "describe_classification_trap", "key_findings",
 ]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_retention", "plot_forest", "plot_schoenfeld", "plot_calibration", "plot_brier"]
+__all__ = ["plot_retention", "plot_forest", "plot_schoenfeld", "plot_calibration", "plot_brier",
+           "plot_leaf_curves", "plot_importance"]
 
 
 def plot_retention(fits: dict, time_unit: str, title: str = "Customer retention (Kaplan-Meier)",
@@ -87,7 +88,8 @@ def plot_brier(curve: pd.DataFrame, time_unit: str):
     """Held-out Brier score over time for each model column of ``curve`` (lower is better)."""
     import matplotlib.pyplot as plt
 
-    names = {"cox": "Cox model", "kaplan_meier": "Kaplan-Meier (no covariates)"}
+    names = {"cox": "Cox model", "kaplan_meier": "Kaplan-Meier (no covariates)",
+             "tree": "Survival tree", "forest": "Random survival forest"}
     fig, ax = plt.subplots()
     for col in curve.columns.drop("time"):
         ax.plot(curve["time"], curve[col], label=names.get(col, col.replace("_", " ")))
@@ -127,5 +129,38 @@ def plot_schoenfeld(residuals: pd.DataFrame, covariate: str, coef: float, time_u
     ax.set_xlabel(f"Time since signup at churn ({time_unit})")
     ax.set_ylabel("Log hazard ratio at that time")  # the title names the covariate
     ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_leaf_curves(fits: dict, time_unit: str, horizon: float | None = None):
+    """Kaplan-Meier curve of each survival-tree leaf (labelled by its rule), with 95% bands."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    for kmf in fits.values():
+        kmf.plot_survival_function(ax=ax, ci_show=True, ci_alpha=0.12)
+    if horizon is not None:
+        ax.axvline(horizon, color="grey", linestyle=":", linewidth=1)
+    ax.set_title("Retention in each leaf of the survival tree (Kaplan-Meier, 95% bands)")
+    ax.set_xlabel(f"Time since signup ({time_unit})")
+    ax.set_ylabel("Share of customers still active")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower left", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_importance(importance: pd.DataFrame):
+    """Held-out permutation importance (drop in concordance) with one standard deviation."""
+    import matplotlib.pyplot as plt
+
+    s = importance.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(s) + 1.5))
+    ax.barh(s["covariate"], s["importance"], xerr=s["sd"], color="C0", capsize=3)
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_title("What the forest relies on (permutation importance, held-out)")
+    ax.set_xlabel("Drop in concordance when the covariate is shuffled")
+    ax.set_ylabel("Covariate")
     fig.tight_layout()
     return fig
