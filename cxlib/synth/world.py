@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import SEED
+from .experiment import make_experiment
 
 __all__ = ["SyntheticWorld", "make_world", "SEGMENTS", "HAZARD", "BGNBD", "GAMMA_GAMMA", "DRIVERS"]
 
@@ -126,6 +127,13 @@ class SyntheticWorld:
     survey: pd.DataFrame
     truth: dict
     segments: pd.Series = field(repr=False)
+    #: Further tables by file stem (``experiment``, ...), written beside the three main ones.
+    extras: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def experiment(self) -> pd.DataFrame | None:
+        """The A/B test on the customers (:func:`cxlib.synth.experiment.make_experiment`)."""
+        return self.extras.get("experiment")
 
     def write(self, out_dir, fmt: str = "csv") -> dict[str, Path]:
         """Write the tables, ``truth.json`` and ``truth_segments.csv`` to ``out_dir``.
@@ -140,7 +148,8 @@ class SyntheticWorld:
 
         Returns
         -------
-        dict mapping ``customers``, ``transactions``, ``survey``, ``truth``, ``segments`` to paths.
+        dict mapping ``customers``, ``transactions``, ``survey``, the further tables
+        (``experiment``, ...), ``truth`` and ``segments`` to paths.
         """
         if fmt not in ("csv", "parquet"):
             raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
@@ -156,6 +165,13 @@ class SyntheticWorld:
                 df.to_csv(path, index=False, date_format=date_formats[name])
             else:
                 # microsecond timestamps: Spark cannot read Parquet's nanosecond ones
+                df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
+            paths[name] = path
+        for name, df in self.extras.items():
+            path = out / f"{name}.{fmt}"
+            if fmt == "csv":
+                df.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+            else:
                 df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
             paths[name] = path
         paths["truth"] = out / "truth.json"
@@ -219,8 +235,12 @@ def make_world(n_customers: int = 5000, seed: int = SEED,
     survey = _survey(rng_survey, ids, seg, seg_names, signup, churn_date, end)
     segments = pd.Series(np.asarray(seg_names, dtype=object)[seg], name="segment")
     truth = _truth(seed, n, end, customers, segments, seg_names, transactions, survey)
+    # Each further process draws from the next child of the root SeedSequence, in a fixed order,
+    # so adding one never changes the tables above.
+    extras = {}
+    extras["experiment"], truth["experiment"] = make_experiment(customers, ss.spawn(1)[0])
     return SyntheticWorld(customers=customers, transactions=transactions, survey=survey,
-                          truth=truth, segments=segments)
+                          truth=truth, segments=segments, extras=extras)
 
 
 def _ids(prefix: str, n: int) -> np.ndarray:
