@@ -1,4 +1,8 @@
-"""Shared test fixtures: paths to the reference data and a notebook runner."""
+"""Shared test fixtures: paths to the reference data, a notebook runner and one report run.
+
+This is the only conftest: the notebook tests import ``run_notebook`` from it by name, which
+works only while no other ``conftest`` module can be found first.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cxlib.core import NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR
+from cxlib.report import run_report
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +44,13 @@ def run_notebook(name: str, output_dir: Path, **parameters) -> dict:
     )
     metrics = output_dir / "metrics.json"
     return json.loads(metrics.read_text()) if metrics.exists() else {}
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    """``cx report`` on the bundled data, once per test session, for the tests that read a
+    finished run (about 45 s on 2 cores)."""
+    lines: list[str] = []
+    run = run_report(out=tmp_path_factory.mktemp("reports"), echo=lines.append)
+    run.log = lines  # what the command printed, for the progress test
+    return run

@@ -92,3 +92,27 @@ def test_every_notebook_with_a_time_unit_or_a_truth_uses_the_shared_conventions(
             assert params["truth_path"]["inferred_type_name"] == "str"
             assert '"" to skip' in params["truth_path"]["help"]
     assert {"01_churn_survival", "03_segmentation", "04_clv"} <= with_truth
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_prints_the_path_of_a_saved_artifact(notebook):
+    """A cell ending in out.figure(...) or out.table(...) would print 'PosixPath(...)' into the
+    report; the semicolon hides it."""
+    for source in _code(notebook):
+        tree = ast.parse(source)
+        if not tree.body:
+            continue
+        last = tree.body[-1]
+        call = getattr(last, "value", None)
+        is_artifact = (isinstance(last, ast.Expr) and isinstance(call, ast.Call)
+                       and isinstance(call.func, ast.Attribute) and call.func.attr in {"figure", "table"}
+                       and getattr(call.func.value, "id", "") == "out")
+        if is_artifact:
+            last_line = source.rstrip().splitlines()[-1].split("#")[0].rstrip()
+            assert last_line.endswith(";"), f"{notebook.name}: {last_line}"
+
+
+def test_there_is_one_conftest():
+    """``from conftest import run_notebook`` finds whichever conftest comes first on sys.path."""
+    found = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "tests").rglob("conftest.py"))
+    assert found == ["tests/conftest.py"]
