@@ -37,6 +37,7 @@ import yaml
 from ..core import NOTEBOOKS_DIR, PROJECT_ROOT, REPORT_CONFIG, REPORTS_DIR, fingerprint, resolve_path
 from .artifacts import read_findings, read_metrics
 from .index import write_index
+from .parameters import ParameterError, check_parameters
 from .pages import render_pages
 from .progress import ProgressPrinter, register_engine, summary_table
 
@@ -215,6 +216,10 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
     if unknown:
         raise ReportError(f"{path.stem} has no parameter {', '.join(map(repr, unknown))}; "
                           f"its parameters: {', '.join(d for d in defaults if d != 'output_dir')}")
+    try:  # bad values stop here, before a kernel starts
+        params = check_parameters(path, params)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
     base = Path(run_folder).resolve() if run_folder else out.resolve()
     folder = Path(os.path.relpath(out.resolve(), base)).as_posix()
     effective = {**defaults, **params, "output_dir": folder}
@@ -332,6 +337,14 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
     paths = [find_notebook(n) for n in notebooks] if notebooks else list_notebooks()
     if not paths:
         raise ReportError(f"no notebooks found in {NOTEBOOKS_DIR}")
+    problems = []
+    for nb in paths:  # every notebook's values are checked before the first kernel starts
+        try:
+            settings[nb.stem] = check_parameters(nb, settings.get(nb.stem, {}))
+        except ParameterError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ReportError("bad parameters, nothing was run: " + " | ".join(problems))
     root = Path(out) if out else REPORTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     run_id = run_id or new_run_id()
