@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -52,6 +54,12 @@ def _cmd_run(args) -> int:
     for name, value in args.param or []:
         params[name] = plain_values(yaml.safe_load(value))  # YAML: lists, numbers, null work
     out = Path(args.out) if args.out else REPORTS_DIR / "runs" / f"{new_run_id()}_{nb.stem}"
+    if out.exists() and any(out.iterdir()):
+        if not args.replace:
+            raise ReportError(f"{out} is not empty; choose another --out, or add --replace to "
+                              "replace its contents whole (old tables and figures would otherwise "
+                              "sit beside the new run's)")
+        shutil.rmtree(out)
     print(f"Running {nb.stem} into {out} ...")
     res = execute_notebook(nb, out, params, progress=ProgressPrinter(print))
     print(summary_table([res]))
@@ -101,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parameter value, read as YAML (so [a, b] is a list)")
     p.add_argument("-f", "--file", action="append", help="YAML file of parameters")
     p.add_argument("--out", help="folder for the executed notebook and its artifacts")
+    p.add_argument("--replace", action="store_true",
+                   help="empty a non-empty --out folder first (otherwise it is refused)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("params", help="list a notebook's parameters with their defaults")
@@ -118,13 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm(signum, frame):
+    # a terminated run unwinds like Ctrl-C, so the runner removes its staging folder
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return args.func(args)
     except (ReportError, DataError) as exc:
         print(f"cx: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cx: stopped; the unfinished run was removed and the last complete report is "
+              "unchanged", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from ..core import NOTEBOOKS_DIR, PROJECT_ROOT, REPORT_CONFIG, REPORTS_DIR, fingerprint, resolve_path
+from ..core import NOTEBOOKS_DIR, PROJECT_ROOT, REPORT_CONFIG, REPORTS_DIR, fingerprint
 from .artifacts import read_findings, read_metrics
 from .index import write_index
 from .parameters import ParameterError, check_parameters
@@ -137,11 +137,16 @@ def load_config(path: str | os.PathLike | None = None) -> dict[str, dict]:
 
 
 def _input_fingerprints(parameters: dict) -> dict:
-    """Fingerprint every parameter that names an existing data file (``*_path``)."""
+    """Fingerprint every parameter that names an existing data file (``*_path``).
+
+    A relative path is taken from the project root, where the notebooks run, so the hash is of
+    the very file the notebook read, whatever the caller's working directory.
+    """
     out = {}
     for name, value in parameters.items():
         if name.endswith("_path") and isinstance(value, str) and value:
-            p = resolve_path(value)
+            p = Path(value).expanduser()
+            p = p if p.is_absolute() else PROJECT_ROOT / p
             if p.is_file():
                 out[name] = {"path": value, "sha256_12": fingerprint(p)}
     return out
@@ -353,7 +358,6 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         raise ReportError(f"run folder {final} already exists; choose another run id")
     staging = root / f".{run_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     started = dt.datetime.now().isoformat(timespec="seconds")
     metadata = run_metadata()
     results: list[NotebookResult] = []
@@ -367,6 +371,7 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         echo(f"[{len(results)}/{len(paths)}] {res.notebook} {tail} ({res.seconds:.1f} s)")
 
     try:
+        staging.mkdir()
         if jobs == 1:
             for nb in paths:
                 echo(f"  running {nb.stem} ...")

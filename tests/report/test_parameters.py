@@ -68,3 +68,36 @@ def test_every_notebook_default_and_the_bundled_config_pass_the_rules():
         defaults = {k: v for k, v in notebook_defaults(nb).items() if k != "output_dir"}
         check_parameters(nb, defaults)
         check_parameters(nb, config.get(nb.stem, {}))
+
+
+def test_cx_run_refuses_a_folder_with_an_earlier_run_unless_told_to_replace_it(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old_table.csv").write_text("x\n1\n")
+    assert main(["run", "04_clv", "-p", "margin", "2", "--out", str(out)]) == 2
+    assert "is not empty; choose another --out, or add --replace" in capsys.readouterr().err
+    assert (out / "old_table.csv").exists()  # nothing was touched
+
+
+def test_sigterm_stops_a_report_with_one_line_and_no_staging_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    reports = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "cxlib.report.cli", "report", "--out", str(reports),
+                             "--only", "04_clv", "--jobs", "1"], stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # wait until the run has started (its staging folder exists)
+        if reports.exists() and any(p.name.endswith(".partial") for p in reports.iterdir()):
+            break
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    lines = [line for line in err.strip().splitlines() if line]
+    assert lines[-1].startswith("cx: stopped") and "Traceback" not in err
+    assert not any(p.name.endswith(".partial") for p in reports.iterdir())
