@@ -210,3 +210,31 @@ def check_parameters(notebook, values: dict) -> dict:
     if problems:
         raise ParameterError(f"{path.stem}: " + "; ".join(problems))
     return out
+
+
+def inputs_that_belong_together(notebook, given: dict) -> tuple[dict, list[str]]:
+    """Keep the bundled data out of a run on the user's own files.
+
+    When a run names any input file (a ``*_path`` parameter) other than its bundled default,
+    every other input left at a bundled default (a file under ``data/``) is set to ``""``
+    unless the run names it too: the user's customers are never joined with the bundled survey,
+    nor compared with the bundled truth. Returns the values to pass and one note per input set
+    aside.
+    """
+    from .runner import find_notebook, notebook_defaults
+
+    path = find_notebook(str(notebook))
+    defaults = notebook_defaults(path)
+    inputs = [n for n in defaults if n.endswith("_path")]
+    own = [n for n in inputs if n in given and given[n] not in ("", None) and given[n] != defaults[n]]
+    if not own:
+        return dict(given), []
+    out, notes = dict(given), []
+    for name in inputs:
+        default = defaults[name]
+        bundled = isinstance(default, str) and default.replace("\\", "/").startswith("data/")
+        if name not in given and bundled:
+            out[name] = ""
+            notes.append(f"{path.stem}: {name} is not given, so the bundled {default} is not used "
+                         f"with your {', '.join(own)}; name it (-p {name} {default}) to use it")
+    return out, notes

@@ -37,7 +37,7 @@ import yaml
 from ..core import NOTEBOOKS_DIR, PROJECT_ROOT, REPORT_CONFIG, REPORTS_DIR, fingerprint
 from .artifacts import read_findings, read_metrics
 from .index import write_index
-from .parameters import ParameterError, check_parameters
+from .parameters import ParameterError, check_parameters, inputs_that_belong_together
 from .pages import render_pages
 from .progress import ProgressPrinter, register_engine, summary_table
 
@@ -225,6 +225,9 @@ def execute_notebook(notebook: str | os.PathLike, out_dir: str | os.PathLike,
         params = check_parameters(path, params)
     except ParameterError as exc:
         raise ReportError(str(exc)) from None
+    params, notes = inputs_that_belong_together(path, params)
+    for note in notes:
+        (progress.echo if hasattr(progress, "echo") else print)(note)
     base = Path(run_folder).resolve() if run_folder else out.resolve()
     folder = Path(os.path.relpath(out.resolve(), base)).as_posix()
     effective = {**defaults, **params, "output_dir": folder}

@@ -79,7 +79,8 @@ def _attach_segment(df, segment_col, customers_path, *, table, source) -> pd.Dat
     if segment_col not in df.columns:
         if not customers_path:
             raise DataError(f"segment column '{segment_col}' is not in the survey and no customers "
-                            "table was given to take it from", table=table, source=source,
+                            "table was given to take it from (give customers_path, or segment_col \"\" for no "
+                            "segments)", table=table, source=source,
                             column=segment_col)
         require_columns(df, ["customer_id"], table=table, source=source)
         customers = read_table(customers_path, "customers")

@@ -101,3 +101,20 @@ def test_sigterm_stops_a_report_with_one_line_and_no_staging_folder(tmp_path):
     lines = [line for line in err.strip().splitlines() if line]
     assert lines[-1].startswith("cx: stopped") and "Traceback" not in err
     assert not any(p.name.endswith(".partial") for p in reports.iterdir())
+
+
+def test_the_bundled_data_is_never_mixed_into_a_run_on_the_users_own_files():
+    from cxlib.report.parameters import inputs_that_belong_together
+
+    own, notes = inputs_that_belong_together("03_segmentation", {"data_path": "/mine/customers.csv"})
+    assert own == {"data_path": "/mine/customers.csv", "transactions_path": "", "customers_path": "",
+                   "survey_path": "", "truth_path": ""}
+    assert len(notes) == 4 and "survey_path is not given, so the bundled data/survey.csv is not used" in notes[2]
+    # an input the run names is used, bundled or not
+    own, _ = inputs_that_belong_together("03_segmentation", {"data_path": "/mine/customers.csv",
+                                                             "survey_path": "data/survey.csv"})
+    assert own["survey_path"] == "data/survey.csv" and own["customers_path"] == ""
+    # the bundled run itself is untouched
+    assert inputs_that_belong_together("03_segmentation", {"k": 4}) == ({"k": 4}, [])
+    assert inputs_that_belong_together("04_clv", {"transactions_path": "data/transactions.csv"})[0] == {
+        "transactions_path": "data/transactions.csv"}
