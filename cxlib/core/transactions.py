@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .engine import ROW, RowRule, Source, check_rows, examples, read_source
+from .engine import ROW, RowRule, Source, check_rows, examples, read_source, strip
 from .errors import DataError, DataWarning, location
 
 __all__ = ["TABLE", "TransactionLog", "transaction_log", "to_day", "day_to_timestamp"]
@@ -103,7 +103,7 @@ def _blank(col):
     import ibis.expr.types as ir
 
     if isinstance(col, ir.StringValue):
-        return col.isnull() | (col.strip() == "")
+        return col.isnull() | (strip(col) == "")
     if isinstance(col, ir.FloatingValue):
         return col.isnull() | col.isnan()
     return col.isnull()
@@ -146,9 +146,9 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
                         source=src.name, table=TABLE, column=missing[0], n_rows=0)
     t = src.table
     raw_id, raw_ts = t[customer_col], t[date_col]
-    cid = raw_id.strip().nullif("") if isinstance(raw_id, ir.StringValue) else raw_id
+    cid = strip(raw_id).nullif("") if isinstance(raw_id, ir.StringValue) else raw_id
     if isinstance(raw_ts, ir.StringValue):
-        ts = raw_ts.strip().nullif("").try_cast("timestamp")
+        ts = strip(raw_ts).nullif("").try_cast("timestamp")
     else:
         ts = raw_ts.cast("timestamp")
     # Whole calendar days since the epoch: integer arithmetic is several times faster than dates.
@@ -163,7 +163,7 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     if amount_col:
         raw_amt = t[amount_col]
         if isinstance(raw_amt, ir.StringValue):
-            amt = raw_amt.strip().nullif("").try_cast("float64")
+            amt = strip(raw_amt).nullif("").try_cast("float64")
         else:
             amt = raw_amt.cast("float64")
         typed["amt"] = amt

@@ -124,6 +124,13 @@ def test_spark_gives_the_same_numbers_as_duckdb(files, world, spark_available):
     spark_ch = clv.calibration_and_holdout(files / "tx.csv", calibration_end=CAL_END, observation_end=END,
                                            engine="spark")
     pd.testing.assert_frame_equal(spark_ch, duck_ch, rtol=1e-9)
+    # ids that begin or end with f or v (Ibis' strip() on Spark would cut those letters)
+    letters = pd.DataFrame({"customer_id": [" fox", "fox", "viv ", "viv", "elf"],
+                            "timestamp": ["2025-01-01", "2025-02-01", "2025-01-05", "2025-03-01", "2025-01-09"],
+                            "amount": ["1", "2", "3", "4", "5"]})
+    letters.to_csv(files / "letters.csv", index=False)
+    on_spark = clv.rfm_summary(files / "letters.csv", observation_end=END, engine="spark")
+    assert list(on_spark.index) == ["elf", "fox", "viv"] and on_spark["frequency"].tolist() == [0, 1, 1]
     # validation in Spark names the same file, column and problem (without row numbers)
     bad = world.transactions.head(50).copy()
     bad.loc[7, "amount"] = -1.0
