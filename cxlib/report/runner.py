@@ -43,7 +43,8 @@ from .progress import ProgressPrinter, register_engine, summary_table
 
 KERNEL = "python3"
 PACKAGES = ["cxlib", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "lifelines",
-            "scikit-survival", "matplotlib", "seaborn", "papermill", "duckdb"]
+            "scikit-survival", "matplotlib", "seaborn", "papermill", "duckdb", "ibis-framework",
+            "pyspark", "implicit", "latex2mathml"]
 
 
 class ReportError(RuntimeError):

@@ -22,6 +22,8 @@ import pandas as pd
 
 from ..core import SEED
 from .experiment import make_experiment
+from .products import assign_items, taste_groups
+from .journey import make_journey, write_journey
 
 __all__ = ["SyntheticWorld", "make_world", "SEGMENTS", "HAZARD", "BGNBD", "GAMMA_GAMMA", "DRIVERS"]
 
@@ -115,11 +117,16 @@ class SyntheticWorld:
     Attributes
     ----------
     customers, transactions, survey : DataFrame
-        The three canonical tables (see ``data/README.md``), already typed.
+        The three canonical tables (see ``data/README.md``), already typed; each purchase names
+        its product in ``item`` (:mod:`cxlib.synth.products`).
     truth : dict
         JSON-able parameters that generated the data.
     segments : Series
         Latent segment label of each customer, indexed like ``customers``.
+    products : DataFrame
+        The catalogue behind ``transactions["item"]``: ``product_id, group, popularity``.
+    tastes : Series
+        Latent taste group of each customer, indexed by customer id.
     """
 
     customers: pd.DataFrame
@@ -129,6 +136,11 @@ class SyntheticWorld:
     segments: pd.Series = field(repr=False)
     #: Further tables by file stem (``experiment``, ...), written beside the three main ones.
     extras: dict = field(default_factory=dict, repr=False)
+    products: pd.DataFrame | None = field(default=None, repr=False)
+    tastes: pd.Series | None = field(default=None, repr=False)
+    #: The journey cohort (:func:`cxlib.synth.journey.make_journey`): its customers and events.
+    journey_customers: pd.DataFrame | None = field(default=None, repr=False)
+    events: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def experiment(self) -> pd.DataFrame | None:
@@ -174,16 +186,25 @@ class SyntheticWorld:
             else:
                 df.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
             paths[name] = path
+        if self.events is not None:
+            written = write_journey(self.journey_customers, self.events, out, fmt=fmt)
+            paths["journey_customers"], paths["events"] = written["customers"], written["events"]
         paths["truth"] = out / "truth.json"
         paths["truth"].write_text(json.dumps(self.truth, indent=2) + "\n")
         paths["segments"] = out / self.truth["segments"]["labels_file"]
         pd.DataFrame({"customer_id": self.customers["customer_id"], "segment": self.segments}
                      ).to_csv(paths["segments"], index=False)
+        if self.products is not None:
+            known = self.truth["products"]
+            paths["tastes"] = out / known["tastes_file"]
+            self.tastes.rename_axis("customer_id").reset_index().to_csv(paths["tastes"], index=False)
+            paths["products"] = out / known["products_file"]
+            self.products.to_csv(paths["products"], index=False)
         return paths
 
 
 def make_world(n_customers: int = 5000, seed: int = SEED,
-               observation_end: str = "2025-12-31") -> SyntheticWorld:
+               observation_end: str = "2025-12-31", journey: bool = True) -> SyntheticWorld:
     """Simulate a subscription company with known churn, purchase, spend and survey truth.
 
     Parameters
@@ -195,6 +216,10 @@ def make_world(n_customers: int = 5000, seed: int = SEED,
     observation_end : date-like
         End of observation (midnight at the start of that day). Signups are spread over the
         three years before it; churn after it is censored and no event is dated after it.
+    journey : bool
+        Also simulate the journey cohort (its own ``n_customers`` customers and their
+        touchpoint events, :mod:`cxlib.synth.journey`); a million customers take about half a
+        minute more, so benchmarks that need only the main tables can leave it out.
 
     Returns
     -------
@@ -239,8 +264,19 @@ def make_world(n_customers: int = 5000, seed: int = SEED,
     # so adding one never changes the tables above.
     extras = {}
     extras["experiment"], truth["experiment"] = make_experiment(customers, ss.spawn(1)[0])
+    products_seed = ss.spawn(1)[0]
+    items, products, truth["products"] = assign_items(transactions, customers, products_seed)
+    transactions["item"] = items.to_numpy()
+    tastes = taste_groups(ids, products_seed, truth["products"]["n_groups"])
+    journey_customers = events = None
+    if journey:
+        # the journey cohort derives its own streams from the seed (a spawn key of its own)
+        journey_customers, events, truth["journey"] = make_journey(n, seed=seed,
+                                                                   observation_end=observation_end)
     return SyntheticWorld(customers=customers, transactions=transactions, survey=survey,
-                          truth=truth, segments=segments, extras=extras)
+                          truth=truth, segments=segments, extras=extras,
+                          journey_customers=journey_customers, events=events, products=products,
+                          tastes=tastes)
 
 
 def _ids(prefix: str, n: int) -> np.ndarray:

@@ -1,0 +1,57 @@
+"""Recommendations against the synthetic world's truth: do the lists follow each customer's taste?"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..core import load_truth
+from .recommenders import recommendation_table
+
+__all__ = ["load_tastes", "taste_match", "holdout_taste_match"]
+
+
+def load_tastes(truth_path, *, n_customers: int | None = None, observation_end=None) -> dict | None:
+    """The true taste group of every customer and the group of every product, or None.
+
+    None when ``truth_path`` is ``""``/None, describes other data (:func:`cxlib.core.load_truth`)
+    or has no ``"products"`` section. Returns ``{"tastes": Series by customer id, "groups":
+    Series by product id, "staples": list}``.
+    """
+    known = load_truth(truth_path, n_customers=n_customers, observation_end=observation_end)
+    section = known.section("products") if known is not None else {}
+    if not section:
+        return None
+    tastes = pd.read_csv(known.file(section["tastes_file"]), dtype=str)
+    products = pd.read_csv(known.file(section["products_file"]), dtype={"product_id": str, "group": str})
+    return {"tastes": tastes.set_index("customer_id")["taste_group"],
+            "groups": products.set_index("product_id")["group"],
+            "staples": list(section["staples"])}
+
+
+def taste_match(recommendations: pd.DataFrame, known: dict) -> pd.DataFrame:
+    """Per method: the share of listed products in the customer's true taste group.
+
+    Columns ``method, listed, in_taste_group, staples, in_taste_group_of_non_staples``: the share
+    of all listed items that belong to the customer's taste group, the share that are staples
+    (bought by everyone, so in no taste group) and the taste share among the other items.
+    """
+    recs = recommendations.assign(taste=known["tastes"].reindex(recommendations["customer_id"]).to_numpy(),
+                                  group=known["groups"].reindex(recommendations["item"]).to_numpy())
+    recs["match"] = recs["taste"] == recs["group"]
+    recs["staple"] = recs["item"].isin(known["staples"])
+    rows = []
+    for method, g in recs.groupby("method", sort=False):
+        other = g[~g["staple"]]
+        rows.append({"method": method, "listed": len(g), "in_taste_group": g["match"].mean(),
+                     "staples": g["staple"].mean(),
+                     "in_taste_group_of_non_staples": other["match"].mean() if len(other) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def holdout_taste_match(comparison, purchases, known: dict) -> pd.DataFrame:
+    """:func:`taste_match` of every method's holdout lists, over the customers the holdout scored."""
+    scored = comparison.evaluated
+    frames = [recommendation_table(lists[scored], np.zeros(lists[scored].shape), purchases.customers[scored],
+                                   purchases.items, method) for method, lists in comparison.lists.items()]
+    return taste_match(pd.concat(frames, ignore_index=True), known)
