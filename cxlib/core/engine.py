@@ -30,7 +30,7 @@ from .config import resolve_path
 from .errors import DataError, show_value
 
 __all__ = ["ENGINES", "DUCKDB_MEMORY_LIMIT", "ROW", "Source", "connect", "check_engine", "read_source",
-           "RowRule", "check_rows", "count_rows", "examples", "strip"]
+           "RowRule", "check_rows", "count_rows", "examples", "strip", "blank"]
 
 ENGINES = ("duckdb", "spark")
 #: DuckDB spills to disk beyond this, so a 100-million-row log summarizes in a few GB.
@@ -221,6 +221,17 @@ def strip(col):
     becomes "eedback"), so the kit strips with a regular expression instead.
     """
     return col.re_replace(r"^\s+|\s+$", "")
+
+
+def blank(col):
+    """Missing cells of an Ibis column: null, NaN, or text that is empty after stripping."""
+    import ibis.expr.types as ir
+
+    if isinstance(col, ir.StringValue):
+        return col.isnull() | (strip(col) == "")
+    if isinstance(col, ir.FloatingValue):
+        return col.isnull() | col.isnan()
+    return col.isnull()
 
 
 def _one_line(exc: BaseException) -> str:

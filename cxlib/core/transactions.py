@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .engine import ROW, RowRule, Source, check_rows, examples, read_source, strip
+from .engine import ROW, RowRule, Source, blank, check_rows, examples, read_source, strip
 from .errors import DataError, DataWarning, location
 
 __all__ = ["TABLE", "TransactionLog", "transaction_log", "to_day", "day_to_timestamp"]
@@ -98,17 +98,6 @@ class TransactionLog:
         return out
 
 
-def _blank(col):
-    """Missing: null, NaN, or text that is empty after stripping."""
-    import ibis.expr.types as ir
-
-    if isinstance(col, ir.StringValue):
-        return col.isnull() | (strip(col) == "")
-    if isinstance(col, ir.FloatingValue):
-        return col.isnull() | col.isnan()
-    return col.isnull()
-
-
 def transaction_log(transactions, customer_col: str = "customer_id", date_col: str = "timestamp",
                     amount_col: str | None = "amount", observation_end=None, *, engine: str = "duckdb",
                     con=None, spark_master: str | None = None) -> TransactionLog:
@@ -155,9 +144,9 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     day = (ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64")
     typed = {"c": cid, "ts": ts, "day": day}
     rules = [
-        RowRule(lambda t: _blank(t[customer_col]), "blank customer ids; expected an id in every row", customer_col),
-        RowRule(lambda t: _blank(t[date_col]), "blank dates; expected a date in every row", date_col),
-        RowRule(lambda t, ts=ts: ts.isnull() & ~_blank(t[date_col]),
+        RowRule(lambda t: blank(t[customer_col]), "blank customer ids; expected an id in every row", customer_col),
+        RowRule(lambda t: blank(t[date_col]), "blank dates; expected a date in every row", date_col),
+        RowRule(lambda t, ts=ts: ts.isnull() & ~blank(t[date_col]),
                 "expected dates (for example 2024-03-31 or 2024-03-31 14:05:00)", date_col),
     ]
     if amount_col:
@@ -168,8 +157,8 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
             amt = raw_amt.cast("float64")
         typed["amt"] = amt
         rules += [
-            RowRule(lambda t: _blank(t[amount_col]), "blank amounts; expected a number in every row", amount_col),
-            RowRule(lambda t, a=amt: a.isnull() & ~_blank(t[amount_col]), "expected numbers", amount_col),
+            RowRule(lambda t: blank(t[amount_col]), "blank amounts; expected a number in every row", amount_col),
+            RowRule(lambda t, a=amt: a.isnull() & ~blank(t[amount_col]), "expected numbers", amount_col),
             RowRule(lambda t, a=amt: a < 0,
                     "negative amounts (returns); the spend model needs purchase values, not refunds. Net "
                     "each return against its purchase, or drop returns, before summarizing",

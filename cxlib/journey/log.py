@@ -34,7 +34,7 @@ from ..core import (
     show_value,
     to_datetime,
 )
-from ..core.engine import ROW, RowRule, Source, check_rows, read_source
+from ..core.engine import ROW, RowRule, Source, blank, check_rows, read_source, strip
 
 __all__ = ["TABLE", "CUSTOMERS", "EventLog", "event_log", "load_customers", "to_days",
            "end_of_observation"]
@@ -126,26 +126,10 @@ class EventLog:
             "duration": c["duration"].astype(float), "event": c["event"].astype("int64")}))
 
 
-def _strip(col):
-    # a regular expression, not strip(): Ibis 12 compiles strip() for Spark so that it also
-    # removes the letters f and v at either end ("feedback" -> "eedback")
-    return col.re_replace(r"^\s+|\s+$", "")
-
-
-def _blank(col):
-    import ibis.expr.types as ir
-
-    if isinstance(col, ir.StringValue):
-        return col.isnull() | (_strip(col) == "")
-    if isinstance(col, ir.FloatingValue):
-        return col.isnull() | col.isnan()
-    return col.isnull()
-
-
 def _text(col):
     import ibis.expr.types as ir
 
-    return _strip(col).nullif("") if isinstance(col, ir.StringValue) else col.cast("string")
+    return strip(col).nullif("") if isinstance(col, ir.StringValue) else col.cast("string")
 
 
 def load_customers(path, *, id_col: str = "customer_id", signup_col: str = "signup_date",
@@ -267,19 +251,19 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
     typed = _typed(t, *columns)
     ts, days = _timestamp(t[time_col]), typed["t"]
     rules = [
-        RowRule(lambda t: _blank(t[customer_col]), "blank customer ids; expected an id in every row",
+        RowRule(lambda t: blank(t[customer_col]), "blank customer ids; expected an id in every row",
                 customer_col),
-        RowRule(lambda t: _blank(t[time_col]), "blank times; expected a time in every row", time_col),
-        RowRule(lambda t, ts=ts: ts.isnull() & ~_blank(t[time_col]),
+        RowRule(lambda t: blank(t[time_col]), "blank times; expected a time in every row", time_col),
+        RowRule(lambda t, ts=ts: ts.isnull() & ~blank(t[time_col]),
                 "expected times (for example 2024-03-31 or 2024-03-31 14:05:00)", time_col),
-        RowRule(lambda t: _blank(t[stage_col]), "blank stages; expected the touchpoint of every event",
+        RowRule(lambda t: blank(t[stage_col]), "blank stages; expected the touchpoint of every event",
                 stage_col),
     ]
     lo, hi = (float(v) for v in score_scale)
     if score_col:
         score = typed["score"]
         rules += [
-            RowRule(lambda t, s=score: s.isnull() & ~_blank(t[score_col]), "expected numbers "
+            RowRule(lambda t, s=score: s.isnull() & ~blank(t[score_col]), "expected numbers "
                     "(a blank score means none was given)", score_col),
             RowRule(lambda t, s=score: (s < lo) | (s > hi), f"scores outside the scale [{lo:g}, {hi:g}]; "
                     "set score_scale to the scale the scores were given on",
@@ -317,7 +301,7 @@ def _timestamp(raw):
     import ibis.expr.types as ir
 
     if isinstance(raw, ir.StringValue):
-        return _strip(raw).nullif("").try_cast("timestamp")
+        return strip(raw).nullif("").try_cast("timestamp")
     return raw.cast("timestamp")
 
 
@@ -331,7 +315,7 @@ def _typed(t, customer_col, time_col, stage_col, channel_col, score_col) -> dict
              "stage": _text(t[stage_col])}
     if score_col:
         raw = t[score_col]
-        typed["score"] = (_strip(raw).nullif("").try_cast("float64") if isinstance(raw, ir.StringValue)
+        typed["score"] = (strip(raw).nullif("").try_cast("float64") if isinstance(raw, ir.StringValue)
                           else raw.cast("float64"))
     if channel_col:
         typed["ch"] = _text(t[channel_col])
