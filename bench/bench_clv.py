@@ -68,7 +68,7 @@ def peak_mb(fn) -> float:
 def synthetic_log(n_customers: int, seed: int) -> pd.DataFrame:
     from cxlib.synth import make_world
 
-    return make_world(n_customers=n_customers, seed=seed, observation_end=END).transactions
+    return make_world(n_customers=n_customers, seed=seed, observation_end=END, journey=False).transactions
 
 
 def bench_bgnbd(n_customers: int, seed: int) -> None:

@@ -12,7 +12,7 @@ one row per customer and calendar day, amounts summed, as in Fader, Hardie & Lee
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,7 @@ class TransactionLog:
     has_amount: bool
     date_col: str = "timestamp"
     amount_col: str | None = "amount"
+    _facts: dict | None = field(default=None, init=False, repr=False)
 
     def to_pandas(self, expr) -> pd.DataFrame:
         return self.source.to_pandas(expr)
@@ -85,7 +86,12 @@ class TransactionLog:
         return int(self.to_pandas(self.rows.aggregate(last=self.rows.day.max()))["last"].iloc[0])
 
     def describe(self) -> dict:
-        """Rows, customers, first and last purchase date and mean amount, counted in the engine."""
+        """Rows, customers, first and last purchase date and mean amount, counted in the engine.
+
+        Counted once per log: the overview asks for them in several tables.
+        """
+        if self._facts is not None:
+            return dict(self._facts)
         r = self.rows
         aggs = dict(n_transactions=r.count(), n_customers=r.c.nunique(), first=r.ts.min(), last=r.ts.max())
         if self.has_amount:
@@ -95,7 +101,8 @@ class TransactionLog:
                "first_date": pd.Timestamp(row["first"]), "last_date": pd.Timestamp(row["last"])}
         if self.has_amount:
             out["mean_amount"] = float(row["mean_amount"])
-        return out
+        self._facts = out
+        return dict(out)
 
 
 def transaction_log(transactions, customer_col: str = "customer_id", date_col: str = "timestamp",
