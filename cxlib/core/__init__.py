@@ -8,6 +8,7 @@ from .dates import parse_dates
 from .config import (DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR, REPORT_CONFIG,
                      REPORTS_DIR, SEED, resolve_path)
 from .errors import MAX_EXAMPLES, DataError, DataWarning, describe_rows, location, show_value
+from .joins import COVERAGE_COLUMNS, JoinCoverage, coverage_table, join_coverage, log_coverage
 from .plots import histograms, set_theme
 from .tables import (clean_ids, fingerprint, load_customers, load_survey, load_transactions, read_table,
                      rename_columns)
@@ -21,6 +22,7 @@ __all__ = [
     "DATA_DIR", "NOTEBOOKS_DIR", "PROJECT_ROOT", "REFERENCE_DATA_DIR", "REPORT_CONFIG", "REPORTS_DIR",
     "SEED", "resolve_path",
     "MAX_EXAMPLES", "DataError", "DataWarning", "describe_rows", "location", "show_value",
+    "COVERAGE_COLUMNS", "JoinCoverage", "coverage_table", "join_coverage", "log_coverage",
     "histograms", "set_theme",
     "clean_ids", "fingerprint", "load_customers", "load_survey", "load_transactions", "read_table", "rename_columns",
     "TransactionLog", "transaction_log",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,9 @@ import pandas as pd
 from ..core import (
     DataError,
     DataWarning,
+    JoinCoverage,
     location,
+    log_coverage,
     read_table,
     require_columns,
     require_not_empty,
@@ -78,6 +80,8 @@ class EventLog:
         The customers table from :func:`load_customers`, when given.
     set_aside : int
         Events left out because their customer is not in the customers table.
+    coverage : JoinCoverage or None
+        How the events join the customers table (before unknown customers are set aside).
     """
 
     source: Source
@@ -90,6 +94,7 @@ class EventLog:
     has_score: bool = False
     score_scale: tuple = (1, 5)
     set_aside: int = 0
+    coverage: JoinCoverage | None = None
 
     def to_pandas(self, expr) -> pd.DataFrame:
         """Run ``expr`` (built on :attr:`rows`) in the engine and return pandas."""
@@ -344,6 +349,12 @@ def _check_customers(log: EventLog, customer_col: str, time_col: str, columns) -
     """Set aside events of unknown customers (a warning) and stop at events before signup."""
     cust = log.customer_table()
     r = log.rows
+    # Coverage first, from one row per customer: no match at all stops here, naming both files.
+    coverage = log_coverage(log, log.customers["customer_id"], key=customer_col,
+                            left=f"events ({log.source.name})",
+                            right=f"customers ({log.customers.attrs.get('source') or 'DataFrame'})",
+                            warn=False)
+    log = replace(log, coverage=coverage)
     joined, known, early = _joined(r, cust)
     counts = log.to_pandas(joined.aggregate(unknown=(~known).cast("int64").sum(),
                                             early=early.cast("int64").sum())).iloc[0]
@@ -361,11 +372,11 @@ def _check_customers(log: EventLog, customer_col: str, time_col: str, columns) -
         n_total = log.n_events
         warnings.warn(f"{location(log.source.name, TABLE, customer_col)}: {n_unknown} of {n_total} "
                       f"events ({shown}{', ...' if n_unknown > 5 else ''}) belong to customers "
-                      "missing from the customers table; they are set aside", DataWarning, stacklevel=3)
+                      "missing from the customers table; they are set aside." + coverage.case_hint(),
+                      DataWarning, stacklevel=3)
         rows = r.filter(r.c.isin(cust.c))
         stages = log.to_pandas(rows.group_by("stage").aggregate(events=rows.count()))
-        log = EventLog(log.source, rows, log.funnel, stages, log.end, log.customers, log.has_channel,
-                       log.has_score, log.score_scale, n_unknown)
+        log = replace(log, rows=rows, stages=stages, set_aside=n_unknown)
     return log
 
 

@@ -104,7 +104,9 @@ def describe_tables(tables: Mapping[str, pd.DataFrame], observation_end=None) ->
     if survey is not None:
         text = f"{len(survey):,} survey responses"
         if customers is not None and "customer_id" in survey.columns:
-            text += f" ({survey['customer_id'].nunique() / len(customers):.0%} of customers answered)"
+            # Only customers the table knows count: answers from unknown ids are not "customers".
+            answered = customers["customer_id"].isin(set(survey["customer_id"].dropna())).mean()
+            text += f" ({answered:.0%} of customers answered)"
         parts.append(text + f"; mean overall satisfaction {survey['overall'].mean():.2f}.")
     return " ".join(parts)
 
