@@ -19,6 +19,7 @@ from scipy import stats
 
 from ..core import (DataError, DataWarning, describe_rows, location, require_columns,
                    require_not_empty, require_range, to_numeric)
+from .points import require_whole_points
 
 __all__ = ["driver_frame", "DriverModel", "OrdinalDriverModel", "rank_agreement"]
 
@@ -262,7 +263,8 @@ class OrdinalDriverModel:
     ----------
     max_levels : int
         Targets with more distinct values than this (such as a 0-100 score) are refused: an
-        ordinal model would need one threshold per value.
+        ordinal model would need one threshold per value. Targets with values between whole
+        points (3.5 on 1-5) are refused too, naming the rows: the categories are the whole points.
 
     Attributes
     ----------
@@ -289,6 +291,11 @@ class OrdinalDriverModel:
         from statsmodels.miscmodels.ordinal_model import OrderedModel
 
         data = driver_frame(df, target, drivers, table=table, source=source)
+        # Its categories are the scale's whole points: 3.5 would silently become a level of its own.
+        require_whole_points(df, target, _as_float(df, target, table=table, source=data.attrs["source"]),
+                             reason="an ordinal logit models ordered categories, the scale's whole "
+                             "points, and cannot place a value between two of them",
+                             table=table, source=data.attrs["source"])
         levels = np.sort(data[target].unique())
         if len(levels) > self.max_levels:
             raise DataError(

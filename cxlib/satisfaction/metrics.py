@@ -14,8 +14,9 @@ from scipy import stats
 
 from ..core import DataError
 
-__all__ = ["ALL", "wilson_interval", "csat_summary", "nps_summary", "by_segment", "headline_metrics",
-           "segment_difference", "satisfaction_index"]
+__all__ = ["ALL", "wilson_interval", "csat_summary", "csat_from_moments", "nps_summary", "nps_from_counts",
+           "by_segment", "headline_metrics", "headline_from_counts", "segment_difference",
+           "satisfaction_index"]
 
 
 ALL = "All"
@@ -46,18 +47,43 @@ def csat_summary(scores, scale: tuple[float, float] = (1, 5), *, top_box_from: f
     n = len(s)
     threshold = scale[1] - 1 if top_box_from is None else top_box_from
     counts = s.value_counts()
-    mean = s.mean() if n else np.nan
+    row = csat_from_moments(n, s.mean() if n else np.nan, s.std(ddof=1) if n > 1 else np.nan,
+                            int((s >= threshold).sum()), confidence=confidence)
+    row["csat_distribution_score"] = float((counts.index * counts).sum() / n) if n else np.nan
+    return row
+
+
+def csat_from_moments(n: int, mean: float, sd: float, top_box: int, *,
+                      confidence: float = 0.95) -> pd.Series:
+    """The :func:`csat_summary` row from counts and moments, as an engine returns them.
+
+    Parameters
+    ----------
+    n : int
+        Answers given.
+    mean, sd : float
+        Their mean and sample standard deviation (ddof 1; NaN below two answers).
+    top_box : int
+        Answers at or above the top-box threshold.
+    confidence : float
+        Level of the intervals.
+
+    Notes
+    -----
+    ``csat_distribution_score`` (sum_k k N_k / N) is the mean written from the answer counts,
+    so here it is the mean itself.
+    """
     if n > 1:
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * s.std(ddof=1) / np.sqrt(n)
+        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
     else:
         half = np.nan
-    k = int((s >= threshold).sum())
-    lo, hi = wilson_interval(k, n, confidence)
+    mean = mean if n else np.nan
+    lo, hi = wilson_interval(top_box, n, confidence)
     return pd.Series({
         "n": n, "csat_mean": mean, "csat_mean_ci_lower": mean - half,
-        "csat_mean_ci_upper": mean + half, "csat_top2box": k / n if n else np.nan,
+        "csat_mean_ci_upper": mean + half, "csat_top2box": top_box / n if n else np.nan,
         "csat_top2box_ci_lower": lo, "csat_top2box_ci_upper": hi,
-        "csat_distribution_score": float((counts.index * counts).sum() / n) if n else np.nan,
+        "csat_distribution_score": mean,
     })
 
 
@@ -69,12 +95,16 @@ def nps_summary(scores, *, confidence: float = 0.95) -> pd.Series:
     promoter score'", The American Statistician 70(4)).
     """
     s = pd.Series(scores, dtype=float).dropna()
-    n = len(s)
+    return nps_from_counts(len(s), int((s >= 9).sum()), int((s <= 6).sum()), confidence=confidence)
+
+
+def nps_from_counts(n: int, promoters: int, detractors: int, *, confidence: float = 0.95) -> pd.Series:
+    """The :func:`nps_summary` row from the numbers of answers, promoters (9-10) and detractors (0-6)."""
     if n == 0:
         return pd.Series({"n": 0} | {k: np.nan for k in ["promoters", "passives", "detractors", "nps",
                                                           "nps_se", "nps_ci_lower", "nps_ci_upper"]})
-    p_pro = float((s >= 9).mean())
-    p_det = float((s <= 6).mean())
+    p_pro = promoters / n
+    p_det = detractors / n
     nps = p_pro - p_det
     se = np.sqrt(max(p_pro + p_det - nps ** 2, 0.0) / n)
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -101,15 +131,40 @@ def headline_metrics(df: pd.DataFrame, target: str, scale: tuple[float, float] =
     """CSAT (and NPS when ``nps_col``) for everyone (row ``"All"``) and for each segment."""
     def one(part):
         row = csat_summary(part[target], scale, top_box_from=top_box_from, confidence=confidence)
-        if nps_col:
-            nps = nps_summary(part[nps_col], confidence=confidence)
-            row = pd.concat([row, nps.drop("n").rename({"promoters": "nps_promoters",
-                                                        "passives": "nps_passives",
-                                                        "detractors": "nps_detractors"}),
-                             pd.Series({"nps_n": nps["n"]})])
-        return row
+        return _with_nps(row, nps_summary(part[nps_col], confidence=confidence) if nps_col else None)
 
     out = by_segment(df, segment_col or None, one)
+    return _headline_table(out, scale, top_box_from, segment_col)
+
+
+def headline_from_counts(counts: pd.DataFrame, scale: tuple[float, float] = (1, 5), *,
+                         top_box_from: float | None = None, segment_col: str | None = None,
+                         confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`headline_metrics` from per-segment counts (:func:`~cxlib.satisfaction.survey_counts`).
+
+    The same formulas on the same counts: only the counting happened in the data engine.
+    ``counts`` must have been made with the same ``top_box_from``.
+    """
+    rows = {}
+    for seg, c in counts.iterrows():
+        row = csat_from_moments(int(c["n"]), c["mean"], c["sd"], int(c["top_box"]), confidence=confidence)
+        nps = (nps_from_counts(int(c["nps_n"]), int(c["promoters"]), int(c["detractors"]),
+                               confidence=confidence) if "nps_n" in counts else None)
+        rows[seg] = _with_nps(row, nps)
+    out = pd.DataFrame(rows).T
+    out.index.name = "segment"
+    return _headline_table(out, scale, top_box_from, segment_col)
+
+
+def _with_nps(row: pd.Series, nps: pd.Series | None) -> pd.Series:
+    if nps is None:
+        return row
+    return pd.concat([row, nps.drop("n").rename({"promoters": "nps_promoters", "passives": "nps_passives",
+                                                 "detractors": "nps_detractors"}),
+                      pd.Series({"nps_n": nps["n"]})])
+
+
+def _headline_table(out: pd.DataFrame, scale, top_box_from, segment_col) -> pd.DataFrame:
     out["n"] = out["n"].astype(int)
     if "nps_n" in out:
         out["nps_n"] = out["nps_n"].astype(int)

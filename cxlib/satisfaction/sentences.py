@@ -8,11 +8,31 @@ from scipy import stats
 
 from .metrics import ALL, segment_difference
 
-__all__ = ["describe_headline", "describe_drivers", "describe_index", "describe_fix_first",
+__all__ = ["describe_joins", "describe_headline", "describe_drivers", "describe_index", "describe_fix_first",
            "describe_referrals"]
 
 
 MIN_NPS_COMPARE = 30  # fewest NPS answers per segment for the segment comparison sentence
+
+
+def describe_joins(joins, segment_col: str | None = None) -> list[str]:
+    """The survey's join with the customers table in words, one sentence per join.
+
+    Each :class:`~cxlib.core.JoinCoverage` gives its own sentence, followed by the share of
+    customers who answered. That share counts customers whose id is found among the
+    respondents' ids, never rows of two unrelated tables, so a customers file that describes
+    other people cannot make it look high.
+    """
+    if not joins:
+        where = f"'{segment_col}' is a column of the survey" if segment_col else "no segments are compared"
+        return [f"No join with the customers table was needed: {where}."]
+    out = []
+    for cov in joins:
+        out.append(cov.sentence())
+        out.append(f"So {cov.right_share:.0%} of the customers in {cov.right} answered the survey "
+                   f"({cov.right_matched:,} of {cov.right_rows:,}, counted by matched "
+                   f"{cov.key}).")
+    return out
 
 
 def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],

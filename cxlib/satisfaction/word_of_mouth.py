@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core import DataError
-from .metrics import ALL, by_segment, nps_summary, wilson_interval
+from .metrics import ALL, by_segment, nps_from_counts, nps_summary, wilson_interval
 
-__all__ = ["word_of_mouth", "referral_projection", "referral_comparison"]
+__all__ = ["word_of_mouth", "word_of_mouth_from_counts", "referral_projection", "referral_comparison"]
 
 
 def word_of_mouth(df: pd.DataFrame, nps_col: str, segment_col: str | None = None, *,
@@ -15,14 +15,33 @@ def word_of_mouth(df: pd.DataFrame, nps_col: str, segment_col: str | None = None
     """Promoters (9-10), passives (7-8) and detractors (0-6) for everyone and by segment, with
     NPS and its interval and a Wilson interval for the promoter share."""
     def one(part):
-        row = nps_summary(part[nps_col], confidence=confidence)
-        n = int(row["n"])
-        lo, hi = wilson_interval(row["promoters"] * n, n, confidence)
-        return pd.concat([row, pd.Series({"promoters_ci_lower": lo, "promoters_ci_upper": hi})])
+        return _with_promoter_interval(nps_summary(part[nps_col], confidence=confidence), confidence)
 
     out = by_segment(df, segment_col or None, one)
     out["n"] = out["n"].astype(int)
     return out
+
+
+def word_of_mouth_from_counts(counts: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`word_of_mouth` from per-segment counts (:func:`~cxlib.satisfaction.survey_counts`,
+    made with an NPS column): the same formulas, with the counting done in the data engine."""
+    if "nps_n" not in counts:
+        raise DataError("the counts have no NPS columns; count them with nps_col given")
+    rows = {seg: _with_promoter_interval(nps_from_counts(int(c["nps_n"]), int(c["promoters"]),
+                                                         int(c["detractors"]), confidence=confidence),
+                                         confidence)
+            for seg, c in counts.iterrows()}
+    out = pd.DataFrame(rows).T
+    out.index.name = "segment"
+    out["n"] = out["n"].astype(int)
+    return out
+
+
+def _with_promoter_interval(row: pd.Series, confidence: float) -> pd.Series:
+    """The NPS row with a Wilson interval for the promoter share."""
+    n = int(row["n"])
+    lo, hi = wilson_interval(row["promoters"] * n, n, confidence)
+    return pd.concat([row, pd.Series({"promoters_ci_lower": lo, "promoters_ci_upper": hi})])
 
 
 def referral_projection(wom: pd.DataFrame, n_customers: int, referral_rate: float) -> pd.DataFrame:
