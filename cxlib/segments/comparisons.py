@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core import load_customers, load_survey
+from ..core import load_customers, load_survey, require_columns
 
-__all__ = ["churn_by_customer", "satisfaction_by_customer", "segment_crosstab", "chi_square_by_segment",
+__all__ = ["churn_by_customer", "satisfaction_by_customer", "survey_by_customer", "segment_crosstab", "chi_square_by_segment",
            "kruskal_by_segment", "effect_size_label", "describe_test"]
 
 
@@ -21,14 +21,45 @@ def churn_by_customer(customers_path, *, observation_end=None, columns=None) -> 
     return cust.set_index("customer_id")["churned"]
 
 
+def survey_by_customer(survey_path, *, column: str = "overall", columns=None) -> pd.DataFrame:
+    """Mean satisfaction and the number of responses, by customer id.
+
+    Parameters
+    ----------
+    survey_path : str or path-like
+        The survey (:func:`cxlib.core.load_survey`); responses with a blank customer id are
+        anonymous and left out.
+    column : str
+        The score averaged (customers answering twice are averaged).
+    columns : mapping, optional
+        Canonical names mapped to yours, as in :func:`cxlib.core.load_survey`.
+
+    Returns
+    -------
+    DataFrame indexed by customer id: ``satisfaction`` and ``responses`` (rows of the survey,
+    what :func:`cxlib.core.join_coverage` counts).
+
+    Raises
+    ------
+    DataError
+        When the survey has no customer id column: satisfaction by segment needs to know who
+        answered.
+    """
+    survey = load_survey(survey_path, nps=False, columns=columns)  # only the overall score is used
+    require_columns(survey, ["customer_id"], table="survey", source=survey.attrs.get("source"),
+                    mapping=columns)
+    linked = survey.dropna(subset=["customer_id"])
+    return linked.groupby("customer_id").agg(satisfaction=(column, "mean"),
+                                             responses=(column, "size"))
+
+
 def satisfaction_by_customer(survey_path, *, column: str = "overall", columns=None) -> pd.Series:
     """Mean overall satisfaction by customer id (customers answering twice are averaged).
 
-    ``columns`` maps canonical names to yours, as in :func:`cxlib.data.load_survey`.
+    ``columns`` maps canonical names to yours, as in :func:`cxlib.data.load_survey`. See
+    :func:`survey_by_customer`, which also counts the responses.
     """
-    survey = load_survey(survey_path, nps=False, columns=columns)  # only the overall score is used
-    survey = survey.dropna(subset=["customer_id"]) if "customer_id" in survey else survey.iloc[0:0]
-    return survey.groupby("customer_id")[column].mean().rename("satisfaction")
+    return survey_by_customer(survey_path, column=column, columns=columns)["satisfaction"]
 
 
 def segment_crosstab(segments: pd.Series, values: pd.Series, *, normalize: str | bool = "index",

@@ -10,10 +10,12 @@ notebook uses, so both notebooks agree on what a purchase, a repeat and a day ar
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from ..core import DataError
+from ..core import DataError, DataWarning, location
 from ..clv import rfm_summary
 
 __all__ = ["rfm_table", "rfm_scores", "rfm_segments", "rfm_segment_summary", "RF_GRID",
@@ -59,7 +61,7 @@ SEGMENT_ACTIONS = {
 
 def rfm_table(transactions: pd.DataFrame, *, customer_col: str = "customer_id",
               date_col: str = "timestamp", amount_col: str = "amount", observation_end=None,
-              time_unit: str = "D") -> pd.DataFrame:
+              time_unit: str = "D", allow_returns: bool = False) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer, as a marketer defines them.
 
     Parameters
@@ -67,9 +69,14 @@ def rfm_table(transactions: pd.DataFrame, *, customer_col: str = "customer_id",
     transactions : DataFrame
         One row per purchase (see :func:`cxlib.data.load_transactions`).
     observation_end : date-like, optional
-        The day the analysis is made; defaults to the last purchase day.
+        The day the analysis is made; defaults to the last day of the log.
     time_unit : {"D", "W", "M"}
         Unit of ``recency`` and ``tenure`` (days by default, as RFM reports usually are).
+    allow_returns : bool
+        Keep rows with negative amounts as returns. They are not purchases: a day with only
+        returns counts in neither frequency nor recency, while ``monetary`` is **net spend**,
+        purchases minus returns, and a ``returned`` column holds the amount returned. Without
+        it a negative amount is an error.
 
     Returns
     -------
@@ -77,24 +84,53 @@ def rfm_table(transactions: pd.DataFrame, *, customer_col: str = "customer_id",
 
     - ``recency``: time since the last purchase (``T - recency`` in the CLV summary);
     - ``frequency``: number of purchase days, the first one included (CLV's ``frequency + 1``);
-    - ``monetary``: total spend over all purchases;
+    - ``monetary``: total spend over all purchases (net of returns with ``allow_returns``);
     - ``avg_spend``: mean spend per purchase day (``monetary / frequency``);
-    - ``tenure``: time since the first purchase (CLV's ``T``).
+    - ``tenure``: time since the first purchase (CLV's ``T``);
+    - ``returned``: amount returned (only with ``allow_returns``).
+
+    Customers whose rows are all returns (the purchase fell before the log starts) have no
+    purchase to measure recency or frequency from: they are left out, with a
+    :class:`~cxlib.core.DataWarning`.
     """
-    summary = rfm_summary(transactions, customer_col=customer_col, date_col=date_col,
+    amounts = pd.to_numeric(transactions[amount_col], errors="coerce")
+    purchases = transactions
+    returns = (amounts < 0).to_numpy() if allow_returns else np.zeros(len(transactions), bool)
+    if returns.any():
+        purchases = transactions.loc[~returns]
+        if observation_end in (None, ""):
+            # the log's last day, returns included, as without returns
+            observation_end = pd.to_datetime(transactions[date_col]).max().normalize()
+    summary = rfm_summary(purchases, customer_col=customer_col, date_col=date_col,
                           amount_col=amount_col, observation_end=observation_end, time_unit=time_unit)
     out = pd.DataFrame(index=summary.index)
     out["recency"] = summary["T"] - summary["recency"]
     out["frequency"] = summary["frequency"] + 1
     # The CLV summary's monetary_value is the mean of the *repeat* purchases (the first one is
     # excluded because the Gamma-Gamma model needs it so); a marketer's M is everything the
-    # customer spent, so it is one groupby here. rfm_summary has already validated the amounts.
-    amounts = pd.to_numeric(transactions[amount_col], errors="coerce")
-    spend = amounts.groupby(transactions[customer_col].to_numpy()).sum()
+    # customer spent, so it is one groupby here, over returns too: net spend. rfm_summary has
+    # already validated the amounts of the purchases.
+    ids = transactions[customer_col].to_numpy()
+    spend = amounts.groupby(ids).sum()
     out["monetary"] = spend.reindex(out.index).to_numpy()
     out["avg_spend"] = out["monetary"] / out["frequency"]
     out["tenure"] = summary["T"]
+    if allow_returns:
+        returned = (-amounts.where(amounts < 0, 0.0)).groupby(ids).sum()
+        out["returned"] = returned.reindex(out.index).fillna(0.0).to_numpy()
+        _warn_returns_only(spend.index.difference(out.index), transactions)
     return out
+
+
+def _warn_returns_only(ids: pd.Index, transactions: pd.DataFrame) -> None:
+    """Say which customers have only returns: RFM cannot place them."""
+    if len(ids):
+        source = transactions.attrs.get("source")
+        examples = ", ".join(map(str, ids[:5])) + (", ..." if len(ids) > 5 else "")
+        warnings.warn(f"{location(source, 'transactions', 'amount')}: {len(ids):,} customer"
+                      f"{'s have' if len(ids) != 1 else ' has'} only returns and no purchase "
+                      f"({examples}); with no purchase there is no recency or frequency, so "
+                      "they are left out of RFM", DataWarning, stacklevel=3)
 
 
 def score(values: pd.Series, q: int = 5, higher_is_better: bool = True) -> pd.Series:

@@ -10,12 +10,14 @@ The :class:`Segmenter` is one pipeline a careful analyst would otherwise assembl
 3. the clusterer: k-means (default), a Gaussian mixture, Ward hierarchical clustering or DBSCAN.
 
 When ``k`` is not given it is chosen over ``k_range`` by the average silhouette width
-(Rousseeuw 1987), with the Calinski-Harabasz index (1974) and the Gaussian mixture's BIC
-(Schwarz 1978) reported beside it.
+(Rousseeuw 1987), the Calinski-Harabasz index (1974), the Gaussian mixture's BIC (Schwarz 1978)
+or, with ``criterion="majority"`` (the segmentation notebook's default), the k most of the three
+prefer (:func:`majority_k`); :func:`selection_summary` records what each criterion preferred and
+which rule chose k, so a disagreement is reported rather than hidden.
 
 Whether the segments are real (bootstrap stability, agreement between methods, known segments)
-is in :mod:`cxlib.segment_validation`; profiles, names and figures in
-:mod:`cxlib.segment_profiles`; RFM in :mod:`cxlib.rfm`.
+is in :mod:`cxlib.segments.validation`; profiles, names and figures in
+:mod:`cxlib.segments.profiles` and :mod:`cxlib.segments.plots`; RFM in :mod:`cxlib.segments.rfm`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from contextlib import nullcontext
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -52,6 +55,9 @@ __all__ = [
     "silhouette_mean",
     "load_inputs",
     "describe_selection",
+    "selection_summary",
+    "CRITERION_LABELS",
+    "SegmentInputs",
 ]
 
 METHODS = ("kmeans", "gmm", "ward", "dbscan")
@@ -676,32 +682,71 @@ def _mixture_is_degenerate(gmm: GaussianMixture) -> bool:
 # --------------------------------------------------------------------------- notebook inputs
 
 
+class SegmentInputs(NamedTuple):
+    """What :func:`load_inputs` returns: the features, the RFM table and the joins measured."""
+
+    features: pd.DataFrame
+    """Clustering features indexed by customer id."""
+    rfm: pd.DataFrame | None
+    """The RFM table (:func:`~cxlib.segments.rfm.rfm_table`); None without transactions."""
+    joins: list
+    """:class:`~cxlib.core.JoinCoverage` of the features with the transactions (empty when
+    only one of the two tables is given)."""
+
+
+#: RFM columns whose value is known for a customer without purchases: none bought, none spent.
+#: Recency, tenure and spend per purchase are undefined for them and stay blank.
+NO_PURCHASE_VALUES = {"frequency": 0.0, "monetary": 0.0}
+
+
 def load_inputs(data_path, transactions_path, features: Sequence[str], *, observation_end=None,
                 id_column: str = "customer_id", transaction_columns=None,
-                ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+                allow_returns: bool = False) -> SegmentInputs:
     """The clustering features and the RFM table, from whichever tables are given.
 
     Features found in the per-customer table ``data_path`` are read from it; the others must
     be RFM columns (``recency``, ``frequency``, ``monetary``, ``avg_spend``, ``tenure``) built
     from ``transactions_path``. With ``data_path`` empty, every feature comes from RFM.
 
-    ``id_column`` names the customer id in ``data_path``; ``transaction_columns`` maps the
-    canonical transaction columns to yours (see :func:`cxlib.data.load_transactions`).
+    Parameters
+    ----------
+    data_path, transactions_path : str or path-like
+        The per-customer table and the purchase log; ``""`` for none.
+    features : sequence of str
+        The clustering features.
+    observation_end : date-like, optional
+        The analysis day (RFM recency is measured to it).
+    id_column : str
+        The customer id column of ``data_path``.
+    transaction_columns : mapping, optional
+        The canonical transaction columns mapped to yours (see
+        :func:`cxlib.core.load_transactions`).
+    allow_returns : bool
+        Keep negative amounts (returns) instead of refusing them; RFM monetary is then net
+        spend (see :func:`~cxlib.segments.rfm.rfm_table`).
 
     Returns
     -------
-    (features, rfm) : DataFrame indexed by customer id, and the RFM table (None without
-    transactions).
+    SegmentInputs
+        ``(features, rfm, joins)``: the features indexed by customer id, the RFM table (None
+        without transactions) and the coverage of the features' join with the transactions.
+
+    Raises
+    ------
+    DataError
+        As the loaders do, and when no customer of ``data_path`` is found in the transactions
+        (:func:`cxlib.core.join_coverage`); transactions of customers missing from ``data_path``
+        give a :class:`~cxlib.core.DataWarning` with counts and examples.
     """
-    from ..core import load_transactions
+    from ..core import join_coverage, load_transactions
     from .rfm import rfm_table
 
     features = list(features)
-    rfm = None
+    rfm, tx = None, None
     if transactions_path not in (None, ""):
         tx = load_transactions(transactions_path, observation_end=observation_end or None,
-                               columns=transaction_columns)
-        rfm = rfm_table(tx, observation_end=observation_end or None)
+                               columns=transaction_columns, allow_returns=allow_returns)
+        rfm = rfm_table(tx, observation_end=observation_end or None, allow_returns=allow_returns)
     if data_path in (None, ""):
         if rfm is None:
             raise DataError("give data_path (a per-customer table) or transactions_path (RFM is "
@@ -709,48 +754,131 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
         require_columns(rfm, features, table="rfm (built from transactions)")
         X = rfm[features]
         X.attrs.update(table="rfm (built from transactions)")
-        return check_features(X), rfm
+        return SegmentInputs(check_features(X), rfm, [])
     raw = read_table(data_path, TABLE)
     own = [f for f in features if f in raw.columns]
     from_rfm = [f for f in features if f not in raw.columns]
     if from_rfm and (rfm is None or any(f not in rfm.columns for f in from_rfm)):
         require_columns(raw, features, table=TABLE, source=raw.attrs.get("source"))
     X = load_features(data_path, own, id_column=id_column) if own else None
+    joins = []
+    if X is not None and tx is not None:
+        # Every purchase should belong to a clustered customer; not every customer has bought,
+        # so only the transactions' side warns. Measured before any RFM column is matched in.
+        joins.append(join_coverage(X.index, tx["customer_id"], left=f"features ({data_path})",
+                                   right=f"transactions ({transactions_path})", key="customer_id",
+                                   expect="right"))
     if from_rfm:
         extra = rfm[from_rfm].reindex(X.index if X is not None else rfm.index)
+        extra = extra.fillna({c: v for c, v in NO_PURCHASE_VALUES.items() if c in extra})
         X = extra if X is None else X.join(extra)
-    return check_features(X[features], table=TABLE, source=raw.attrs.get("source")), rfm
+    return SegmentInputs(check_features(X[features], table=TABLE, source=raw.attrs.get("source")),
+                         rfm, joins)
+
+
+#: How messages name each criterion.
+CRITERION_LABELS = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz index",
+                    "bic": "mixture BIC"}
+
+
+def selection_summary(selection: pd.DataFrame, criterion: str = "silhouette") -> dict:
+    """What each criterion prefers, whether they agree, and the rule that chose k.
+
+    Parameters
+    ----------
+    selection : DataFrame
+        A :func:`select_k` table (``Segmenter.selection_``).
+    criterion : str
+        The criterion the segmenter was given (``"majority"`` for the weighing rule).
+
+    Returns
+    -------
+    dict with ``k_by_criterion`` (criterion -> preferred k; the BIC is left out when it is
+    missing at every k), ``criteria_agree`` (bool), ``k_rule`` (``"silhouette"``,
+    ``"calinski_harabasz"`` or ``"bic"`` when one criterion was asked for; with ``"majority"``:
+    ``"unanimous"``, ``"majority"`` or ``"no majority: silhouette"``), ``k_votes`` (criteria that
+    prefer the chosen k), ``n_criteria`` and ``k_chosen``. These are the values written to
+    ``metrics.json``, so the report can say which rule chose k and who disagreed.
+    """
+    chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
+    best = criterion_choices(selection)
+    votes = sum(v == chosen for v in best.values())
+    agree = len(set(best.values())) == 1
+    if criterion != "majority":
+        rule = criterion
+    elif agree:
+        rule = "unanimous"
+    elif votes > 1:
+        rule = "majority"
+    else:
+        rule = "no majority: silhouette"
+    return {"k_by_criterion": best, "criteria_agree": agree, "k_rule": rule, "k_votes": int(votes),
+            "n_criteria": len(best), "k_chosen": chosen}
+
+
+def _and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _preferences(best: dict[str, int], skip: str | None = None) -> str:
+    """``the silhouette prefers k = 3; the Calinski-Harabasz index and the mixture BIC prefer
+    k = 4``: criteria grouped by the k they prefer."""
+    by_k: dict[int, list[str]] = {}
+    for c, v in best.items():
+        if c != skip:
+            by_k.setdefault(v, []).append(f"the {CRITERION_LABELS[c]}")
+    return "; ".join(f"{_and(names)} prefer{'s' if len(names) == 1 else ''} k = {v}"
+                     for v, names in by_k.items())
+
+
+def _rule_sentence(summary: dict, span: str, silhouette: float) -> str:
+    """The weighing rule's paragraph: agreement, or the disagreement and how it was settled."""
+    chosen, best = summary["k_chosen"], summary["k_by_criterion"]
+    n = summary["n_criteria"]
+    names = _and([CRITERION_LABELS[c] for c in best])
+    tail = f" (over k = {span}; mean silhouette {silhouette:.2f})."
+    if summary["k_rule"] == "unanimous":
+        return (f"k = {chosen} segments: the criteria agree, all {n} ({names}) prefer "
+                f"it{tail}")
+    text = f"The criteria disagree: {_preferences(best)}. "
+    if summary["k_rule"] == "majority":
+        return text + (f"The rule is the majority: k = {chosen} segments, the k that "
+                       f"{summary['k_votes']} of the {n} criteria prefer{tail}")
+    return text + ("No two of them prefer the same k, so there is no majority and the rule falls "
+                   "back to the silhouette, the criterion that measures directly how well each "
+                   f"customer sits in its own segment: k = {chosen} segments{tail}")
 
 
 def describe_selection(selection: pd.DataFrame, criterion: str = "silhouette") -> str:
-    """One paragraph on how k was chosen and whether the other criteria agree."""
-    chosen = int(selection.loc[selection["chosen"], "k"].iloc[0])
-    best = criterion_choices(selection)
+    """One paragraph on how k was chosen and whether the criteria agree.
+
+    With ``criterion="majority"`` it says in plain words when the criteria disagree, which k
+    each prefers and how the rule settled it (:func:`majority_k`); with one criterion, which
+    others agree and which prefer another k.
+    """
+    summary = selection_summary(selection, criterion)
+    chosen, best = summary["k_chosen"], summary["k_by_criterion"]
     row = selection.loc[selection["chosen"]].iloc[0]
-    label = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz index",
-             "bic": "mixture BIC"}
     span = f"{int(selection['k'].min())}..{int(selection['k'].max())}"
     if criterion == "majority":
-        votes = ", ".join(f"{label[c]} k = {v}" for c, v in best.items())
-        rule = ("the criteria disagree and no two agree, so the silhouette decides"
-                if len(set(best.values())) == len(best) else
-                "all criteria agree" if len(set(best.values())) == 1 else "a majority of the criteria")
-        return (f"k = {chosen} segments over k = {span}, chosen by {rule} ({votes}; mean silhouette "
-                f"{row['silhouette']:.2f}).")
-    text = (f"k = {chosen} segments, chosen by the {label[criterion]} over k = {span} (mean "
-            f"silhouette {row['silhouette']:.2f}). ")
-    agree = [label[c] for c, v in best.items() if v == chosen and c != criterion]
-    differ = [f"the {label[c]} prefers k = {v}" for c, v in best.items() if v != chosen and c != criterion]
-    if agree:
-        text += f"The {' and the '.join(agree)} agree{'s' if len(agree) == 1 else ''}. "
-    if differ:
-        text += "; ".join(differ)[0].upper() + "; ".join(differ)[1:] + "."
-        if "bic" in best and best["bic"] != chosen and best["bic"] == int(selection["k"].max()):
-            text += (" A BIC still falling at the largest k usually means the mixture is fitting "
-                     "fine detail (such as whole-number features), not more customer groups.")
+        text = _rule_sentence(summary, span, row["silhouette"]) + " "
+    else:
+        text = (f"k = {chosen} segments, chosen by the {CRITERION_LABELS[criterion]} over k = {span} "
+                f"(mean silhouette {row['silhouette']:.2f}). ")
+        agree = [CRITERION_LABELS[c] for c, v in best.items() if v == chosen and c != criterion]
+        if agree:
+            text += f"The {' and the '.join(agree)} agree{'s' if len(agree) == 1 else ''}. "
+        if not summary["criteria_agree"]:
+            differ = {c: v for c, v in best.items() if v != chosen}
+            text += f"The criteria disagree: {_preferences(differ)}. "
+    if "bic" in best and best["bic"] != chosen and best["bic"] == int(selection["k"].max()):
+        text += ("A BIC still falling at the largest k usually means the mixture is fitting "
+                 "fine detail (such as whole-number features), not more customer groups. ")
     if "bic_degenerate" in selection and selection["bic_degenerate"].any():
         bad = ", ".join(str(int(v)) for v in selection.loc[selection["bic_degenerate"], "k"])
-        text += (f" At k = {bad} the mixture collapsed a component onto repeated values (a "
+        text += (f"At k = {bad} the mixture collapsed a component onto repeated values (a "
                  "singular covariance, where the likelihood has no maximum), so that BIC is left "
                  "out rather than read as support for more segments.")
     return text.strip()

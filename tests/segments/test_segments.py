@@ -321,12 +321,13 @@ def test_dbscan_without_dense_groups_warns():
 def test_load_inputs_reads_features_and_builds_rfm(tmp_path):
     world = make_world(n_customers=300, seed=4)
     paths = world.write(tmp_path)
-    X, rfm = seg_mod.load_inputs(paths["customers"], paths["transactions"],
-                                 ["age", "usage_hours", "frequency"], observation_end="2025-12-31")
+    X, rfm, joins = seg_mod.load_inputs(paths["customers"], paths["transactions"],
+                                        ["age", "usage_hours", "frequency"], observation_end="2025-12-31")
     assert list(X.columns) == ["age", "usage_hours", "frequency"] and len(X) == 300
     assert (X["frequency"] == rfm.loc[X.index, "frequency"]).all()
-    X2, _ = seg_mod.load_inputs("", paths["transactions"], ["recency", "monetary"])
-    assert X2.index.equals(rfm.index)
+    assert len(joins) == 1 and joins[0].right_matched == joins[0].right_rows  # every purchase is known
+    X2, _, joins2 = seg_mod.load_inputs("", paths["transactions"], ["recency", "monetary"])
+    assert X2.index.equals(rfm.index) and joins2 == []
     with pytest.raises(DataError, match="'frequency'"):
         seg_mod.load_inputs(paths["customers"], "", ["age", "frequency"])
     with pytest.raises(DataError, match="both are empty"):
@@ -343,10 +344,10 @@ def test_load_inputs_and_profiles_take_the_users_column_names(tmp_path):
     tx.to_csv(tmp_path / "tx_renamed.csv", index=False)
     cust = pd.read_csv(paths["customers"]).rename(columns={"customer_id": "CustID", "churn_date": "Left"})
     cust.to_csv(tmp_path / "cust_renamed.csv", index=False)
-    X, rfm = seg_mod.load_inputs(tmp_path / "cust_renamed.csv", tmp_path / "tx_renamed.csv",
-                                 ["age", "frequency"], observation_end="2025-12-31",
-                                 id_column="CustID", transaction_columns=ren)
-    X0, rfm0 = seg_mod.load_inputs(paths["customers"], paths["transactions"], ["age", "frequency"],
+    X, rfm, _ = seg_mod.load_inputs(tmp_path / "cust_renamed.csv", tmp_path / "tx_renamed.csv",
+                                    ["age", "frequency"], observation_end="2025-12-31",
+                                    id_column="CustID", transaction_columns=ren)
+    X0, rfm0, _ = seg_mod.load_inputs(paths["customers"], paths["transactions"], ["age", "frequency"],
                                    observation_end="2025-12-31")
     pd.testing.assert_frame_equal(X, X0, check_names=False)
     churned = prof.churn_by_customer(tmp_path / "cust_renamed.csv",
@@ -576,15 +577,34 @@ def test_truth_helpers(tmp_path):
 def test_notebook_runs_on_a_small_world(tmp_path):
     data = tmp_path / "data"
     make_world(n_customers=600, seed=11).write(data)
+    # a survey that partly belongs to other customers: the notebook must say how many
+    survey = pd.read_csv(data / "survey.csv")
+    linked = survey["customer_id"].notna().to_numpy().nonzero()[0]
+    survey.loc[linked[:9], "customer_id"] = [f"X{i:03d}" for i in range(9)]
+    survey.to_csv(data / "survey_partial.csv", index=False)
     out = tmp_path / "out"
     from conftest import run_notebook
 
     metrics = run_notebook("03_segmentation", out, data_path=str(data / "customers.csv"),
                            transactions_path=str(data / "transactions.csv"),
                            customers_path=str(data / "customers.csv"),
-                           survey_path=str(data / "survey.csv"), truth_path=str(data / "truth.json"),
+                           survey_path=str(data / "survey_partial.csv"), truth_path=str(data / "truth.json"),
                            n_boot=4, seed=5)
     assert metrics["k"] == 4 and metrics["method"] == "kmeans"
+    assert metrics["criterion"] == "majority" and metrics["k_chosen"] == 4
+    assert metrics["k_rule"] in ("unanimous", "majority")
+    assert metrics["criteria_agree"] == (len(set(metrics["k_by_criterion"].values())) == 1)
+    joins = pd.read_csv(out / "joins.csv").set_index("right")
+    assert len(joins) == 4 and (joins["left_rows"] == 600).all()
+    sv = joins.loc[f"survey ({data / 'survey_partial.csv'})"]
+    assert sv["right_rows"] == len(linked) and sv["right_matched"] == len(linked) - 9
+    assert sv["left_matched"] < 600  # not every customer answered: counted, not warned
+    for name in ("transactions", "customers", "known segments"):
+        row = joins.loc[[r for r in joins.index if r.startswith(name + " (")][0]]
+        assert row["left_matched"] > 0
+    text = (out / "03_segmentation.ipynb").read_text()
+    assert f"9 of {len(linked):,} rows of survey" in text and "X000" in text
+    assert "rows of survey (" in text and "have one found in features" in text  # the sentences
     assert 0.3 < metrics["silhouette"] <= 1
     assert 0.8 <= metrics["stability_ari"] <= 1
     assert metrics["truth_ari"] >= 0.8
@@ -603,13 +623,26 @@ def test_notebook_runs_on_a_small_world(tmp_path):
 def test_notebook_builds_segments_from_transactions_alone(tmp_path):
     data = tmp_path / "data"
     make_world(n_customers=400, seed=12).write(data)
+    # every fifth purchase is half returned: RFM monetary must be net spend
+    tx = pd.read_csv(data / "transactions.csv")
+    returns = tx.iloc[::5].assign(amount=lambda d: -(d["amount"] / 2).round(2))
+    pd.concat([tx, returns]).to_csv(data / "tx_returns.csv", index=False)
     from conftest import run_notebook
 
     metrics = run_notebook("03_segmentation", tmp_path / "out", data_path="",
-                           transactions_path=str(data / "transactions.csv"), customers_path="",
+                           transactions_path=str(data / "tx_returns.csv"), customers_path="",
                            survey_path="", features=["recency", "frequency", "monetary"],
-                           k=3, n_boot=3, seed=1, truth_path=str(data / "truth.json"))
-    assert metrics["k"] == 3
+                           k=3, n_boot=3, seed=1, truth_path=str(data / "truth.json"),
+                           allow_returns=True)
+    assert metrics["k"] == 3 and metrics["allow_returns"] is True
+    assert "k_rule" not in metrics  # k was given: no rule chose it
+    rfm = pd.read_csv(tmp_path / "out" / "rfm_segments.csv").set_index("customer_id")
+    net = pd.concat([tx, returns]).groupby("customer_id")["amount"].sum()
+    assert rfm["monetary"].to_numpy() == pytest.approx(net.reindex(rfm.index).to_numpy())
+    assert (rfm["monetary"] < tx.groupby("customer_id")["amount"].sum().reindex(rfm.index)).any()
+    purchase_days = tx.assign(day=tx["timestamp"].str[:10]).groupby("customer_id")["day"].nunique()
+    assert (rfm["frequency"] == purchase_days.reindex(rfm.index)).all()  # returns add no purchase
+    assert "M below is their net spend" in (tmp_path / "out" / "03_segmentation.ipynb").read_text()
     # purchases are generated independently of the latent segments, so RFM clusters cannot
     # find them: the notebook's truth check must say so (ARI near 0)
     assert abs(metrics["truth_ari"]) < 0.05
@@ -629,7 +662,8 @@ def test_majority_of_the_k_criteria_decides_and_the_silhouette_breaks_a_three_wa
     assert majority_k({"silhouette": 3, "calinski_harabasz": 5, "bic": 4}) == 3
     assert majority_k({"silhouette": 3, "calinski_harabasz": 5}) == 3  # BIC unavailable: a 1-1 tie
     text = describe_selection(table.assign(chosen=table["k"] == 4, bic_degenerate=False), "majority")
-    assert "a majority of the criteria" in text and "silhouette k = 3" in text
+    assert text.startswith("The criteria disagree: the silhouette prefers k = 3;")
+    assert "The rule is the majority: k = 4 segments, the k that 2 of the 3 criteria prefer" in text
 
 
 def test_majority_criterion_recovers_four_segments_where_the_silhouette_alone_says_three():
