@@ -54,7 +54,8 @@ def _stats(frame: pd.DataFrame, end_day: int, unit: float, amount: bool, prefix:
 
 def rfm_summary(transactions, customer_col: str = "customer_id", date_col: str = "timestamp",
                 amount_col: str | None = "amount", observation_end=None, time_unit: str = "W",
-                sort: bool = False, *, engine: str = "duckdb", con=None) -> pd.DataFrame:
+                sort: bool = False, *, engine: str = "duckdb", con=None,
+                date_format: str | None = None) -> pd.DataFrame:
     """Summarize a transaction log into frequency, recency, T and monetary value per customer.
 
     Parameters
@@ -78,6 +79,9 @@ def rfm_summary(transactions, customer_col: str = "customer_id", date_col: str =
     engine, con
         Where the rows are reduced (:func:`cxlib.core.engine.connect`); only the per-customer
         result reaches pandas.
+    date_format : str, optional
+        A strftime format for text dates, such as ``"%d/%m/%Y"``
+        (:func:`~cxlib.core.transactions.transaction_log`).
 
     Returns
     -------
@@ -101,13 +105,14 @@ def rfm_summary(transactions, customer_col: str = "customer_id", date_col: str =
     Raises
     ------
     DataError
-        Missing columns (all listed at once), blank ids or dates, dates that do not parse,
-        negative amounts, purchases after ``observation_end``. Zero amounts give a
+        Missing columns (all listed at once), blank ids or dates, dates that do not parse (or
+        read both day-first and month-first), negative or non-finite amounts, purchases after
+        ``observation_end``. Zero amounts and amounts far above the bulk give a
         :class:`~cxlib.core.DataWarning` and are kept.
     """
     unit = unit_days(time_unit)
     log = transaction_log(transactions, customer_col, date_col, amount_col, observation_end,
-                          engine=engine, con=con)
+                          engine=engine, con=con, date_format=date_format)
     end_day = log.last_day()
     days = log.days()
     aggs = _per_customer(days, amount=log.has_amount)
@@ -122,11 +127,12 @@ def rfm_summary(transactions, customer_col: str = "customer_id", date_col: str =
 def calibration_and_holdout(transactions, customer_col: str = "customer_id", date_col: str = "timestamp",
                             amount_col: str | None = "amount", calibration_end=None, observation_end=None,
                             time_unit: str = "W", sort: bool = False, *, engine: str = "duckdb",
-                            con=None) -> pd.DataFrame:
+                            con=None, date_format: str | None = None) -> pd.DataFrame:
     """Split a log at ``calibration_end`` into a calibration summary and holdout counts.
 
     Customers whose first purchase falls after ``calibration_end`` are not in the calibration
-    cohort and are left out, as in Fader, Hardie & Lee (2005).
+    cohort and are left out, as in Fader, Hardie & Lee (2005). The parameters are those of
+    :func:`rfm_summary`.
 
     Returns
     -------
@@ -139,7 +145,7 @@ def calibration_and_holdout(transactions, customer_col: str = "customer_id", dat
         raise ValueError("calibration_end is required (the last day of the calibration period)")
     unit = unit_days(time_unit)
     log = transaction_log(transactions, customer_col, date_col, amount_col, observation_end,
-                          engine=engine, con=con)
+                          engine=engine, con=con, date_format=date_format)
     end_day = log.last_day()
     cal_day = to_day(calibration_end)
     if cal_day >= end_day:

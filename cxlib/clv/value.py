@@ -20,6 +20,9 @@ __all__ = [
     "monthly_rate",
     "customer_lifetime_value",
     "score_customers",
+    "fit_sample",
+    "outlier_effect",
+    "describe_outlier_effect",
     "clv_tiers",
     "tier_summary",
     "top_share",
@@ -119,21 +122,100 @@ def customer_lifetime_value(bgf, ggf, summary: pd.DataFrame, horizon: float, tim
     return pd.Series(margin * spend * value, index=summary.index, name="clv")
 
 
+#: Customers scored at a time by :func:`score_customers`: bounds the memory of the monthly sums.
+SCORE_CHUNK_ROWS = 100_000
+
+
+def fit_sample(summary: pd.DataFrame, max_rows: int, seed: int = 0) -> pd.DataFrame:
+    """The customers to fit the models on: all of them, or a seeded random sample of ``max_rows``.
+
+    Maximum likelihood on a random sample of customers estimates the same population
+    parameters, with standard errors that grow as ``1 / sqrt(max_rows)``; every customer is still
+    scored with them (:func:`score_customers`). The sample keeps the summary's order.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        The per-customer summary (:func:`~cxlib.clv.rfm_summary`).
+    max_rows : int
+        Largest number of customers to fit on; 0 (or ``None``) for no limit.
+    seed : int
+        Seed of the sample, so a rerun fits the same customers.
+    """
+    if max_rows is not None and max_rows < 0:
+        raise ValueError(f"max_rows must be 0 (no limit) or a positive number of customers, got {max_rows}")
+    if not max_rows or len(summary) <= max_rows:
+        return summary
+    picked = np.random.default_rng(seed).choice(len(summary), size=int(max_rows), replace=False)
+    return summary.iloc[np.sort(picked)]
+
+
 def score_customers(bgf, ggf, summary: pd.DataFrame, horizon: float, time_unit: str = "W",
-                    discount_rate: float = 0.10, margin: float = 1.0) -> pd.DataFrame:
+                    discount_rate: float = 0.10, margin: float = 1.0,
+                    chunk_rows: int = SCORE_CHUNK_ROWS) -> pd.DataFrame:
     """The per-customer table: summary, P(alive), expected purchases and spend over the horizon, CLV.
 
     Columns: ``customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
-    expected_spend, clv`` (the summary must use the canonical column names).
+    expected_spend, clv`` (the summary must use the canonical column names). Customers are
+    scored ``chunk_rows`` at a time, so memory stays bounded however many there are.
     """
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    parts = [_score_chunk(bgf, ggf, summary.iloc[start:start + chunk_rows], horizon, time_unit,
+                          discount_rate, margin)
+             for start in range(0, max(len(summary), 1), chunk_rows)]
+    out = pd.concat(parts) if len(parts) > 1 else parts[0]
+    out.index.name = "customer_id"
+    return out.reset_index()
+
+
+def _score_chunk(bgf, ggf, summary: pd.DataFrame, horizon: float, time_unit: str, discount_rate: float,
+                 margin: float) -> pd.DataFrame:
     pred = bgf.predict(summary, horizon)
     out = summary[["frequency", "recency", "T", "monetary_value"]].copy()
     out["p_alive"] = pred["p_alive"]
     out["expected_purchases"] = pred["expected_purchases"]
     out["expected_spend"] = ggf.predict_spend(summary["frequency"], summary["monetary_value"])
     out["clv"] = customer_lifetime_value(bgf, ggf, summary, horizon, time_unit, discount_rate, margin)
-    out.index.name = "customer_id"
-    return out.reset_index()
+    return out
+
+
+def outlier_effect(all_purchases: pd.DataFrame, capped: pd.DataFrame, ggf_all, ggf_capped) -> pd.DataFrame:
+    """Headline value with all purchase amounts and with the flagged ones capped, side by side.
+
+    ``all_purchases`` and ``capped`` are :func:`score_customers` tables; ``ggf_all`` and
+    ``ggf_capped`` the Gamma-Gamma fits behind them. Rows: total CLV, mean CLV and the
+    Gamma-Gamma mean spend per purchase (``v p / (q - 1)``); columns ``all_purchases``,
+    ``flagged_capped`` and ``change_pct`` (capped relative to all, in percent).
+    """
+    values = {
+        "total CLV": (all_purchases["clv"].sum(), capped["clv"].sum()),
+        "mean CLV": (all_purchases["clv"].mean(), capped["clv"].mean()),
+        "Gamma-Gamma mean spend": (ggf_all.population_mean_spend(), ggf_capped.population_mean_spend()),
+    }
+    out = pd.DataFrame(values, index=["all_purchases", "flagged_capped"]).T.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = 100.0 * (out["flagged_capped"] / out["all_purchases"] - 1.0)
+    return out.rename_axis("quantity").reset_index()
+
+
+def describe_outlier_effect(effect: pd.DataFrame, n_flagged: int, limit: float | None, currency: str = "") -> str:
+    """A plain-language reading of :func:`outlier_effect`."""
+    if limit is None:
+        return "The outlier check of the amounts is off (outlier_mads = 0), so nothing was flagged or capped."
+    if not n_flagged:
+        return (f"No purchase amount is above the outlier limit of {currency}{limit:,.2f}, so the value "
+                "below rests on no extreme amount; capping changes nothing.")
+    row = effect.set_index("quantity")
+    total, mean, spend = (row.loc[k] for k in ("total CLV", "mean CLV", "Gamma-Gamma mean spend"))
+    return (f"{n_flagged:,} purchase{'s are' if n_flagged != 1 else ' is'} above the outlier limit of "
+            f"{currency}{limit:,.2f}. Capping {'them' if n_flagged != 1 else 'it'} at the limit moves the total "
+            f"CLV from {currency}{total['all_purchases']:,.0f} to {currency}{total['flagged_capped']:,.0f} "
+            f"({total['change_pct']:+.1f}%), the mean CLV from {currency}{mean['all_purchases']:,.2f} to "
+            f"{currency}{mean['flagged_capped']:,.2f} and the mean spend per purchase from "
+            f"{currency}{spend['all_purchases']:,.2f} to {currency}{spend['flagged_capped']:,.2f}. "
+            "A change of more than a few percent means the headline rests on these few rows: check "
+            "them before using it.")
 
 
 # --- tiers and reading --------------------------------------------------------------------------

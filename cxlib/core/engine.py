@@ -19,7 +19,10 @@ in one place, as the pandas loaders do.
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +30,11 @@ from pathlib import Path
 import pandas as pd
 
 from .config import resolve_path
-from .errors import DataError, show_value
+from .errors import DataError, DataWarning, location, show_value
 
 __all__ = ["ENGINES", "DUCKDB_MEMORY_LIMIT", "ROW", "Source", "connect", "check_engine", "read_source",
-           "RowRule", "check_rows", "count_rows", "examples", "strip", "blank"]
+           "RowRule", "check_rows", "count_rows", "examples", "strip", "blank", "backend_name",
+           "strptime", "spark_datetime_pattern", "LogFence", "log_upper_fence"]
 
 ENGINES = ("duckdb", "spark")
 #: DuckDB spills to disk beyond this, so a 100-million-row log summarizes in about 2.3 GB (with
@@ -121,6 +125,15 @@ class Source:
         return ROW in self.table.columns
 
 
+def _utc_wall_clock(values: pd.Series, source, table: str, column) -> pd.Series:
+    """A zone-aware column as UTC wall-clock time, as :func:`cxlib.core.parse_dates` does by default."""
+    n = int(values.notna().sum())
+    warnings.warn(f"{location(source, table, column)}: {n} timestamp{'s carry' if n != 1 else ' carries'} a "
+                  f"time zone; {'they are' if n != 1 else 'it is'} converted to UTC and kept as UTC wall-clock "
+                  "time", DataWarning, stacklevel=4)
+    return values.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
 def _split_table(text: str) -> tuple[str, str | None]:
     if "::" in text:
         left, name = text.rsplit("::", 1)
@@ -161,11 +174,11 @@ def read_source(source, *, table: str, engine: str = "duckdb", con=None,
             raise DataError(f"duplicated column names {dup}; expected each column once",
                             table=table, source=source.attrs.get("source"))
         frame = source.copy(deep=False)
-        for col in frame.columns:  # the engine keeps wall-clock time, as the pandas loaders do
-            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-                frame[col] = frame[col].dt.tz_localize(None)
-        frame[ROW] = range(1, len(frame) + 1)
         name = source.attrs.get("source") or "DataFrame"
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+                frame[col] = _utc_wall_clock(frame[col], name, table, col)
+        frame[ROW] = range(1, len(frame) + 1)
         return Source(ibis.memtable(frame), str(name), "table", con)
 
     text = os.fspath(source)
@@ -302,3 +315,187 @@ def check_rows(src: Source, rules: Sequence[RowRule], *, table: str, also: dict 
             raise DataError(f"{n} row{'s' if n != 1 else ''} ({shown}{more}): {rule.message}",
                             source=src.name, table=table, column=rule.column, n_rows=n)
     return {name: counts[name] for name in (also or {})}
+
+
+def backend_name(src: Source) -> str:
+    """The Ibis backend that runs ``src`` (``"duckdb"``, ``"pyspark"``, ...), or ``""`` if unknown."""
+    con = src.con
+    if con is None:
+        try:
+            con = src.table._find_backend()
+        except Exception:  # an unbound table: the backend is chosen when it runs
+            return ""
+    return str(getattr(con, "name", ""))
+
+
+# strftime directives and their Spark (java.time) pattern letters. Single letters for numbers,
+# so that 1/2/2024 reads with %d/%m/%Y on Spark as it does in pandas and DuckDB.
+_SPARK_DIRECTIVES = {"Y": "yyyy", "y": "yy", "m": "M", "d": "d", "H": "H", "I": "h", "M": "m", "S": "s",
+                     "f": "SSSSSS", "p": "a", "b": "MMM", "B": "MMMM", "a": "EEE", "A": "EEEE", "j": "D"}
+
+
+def spark_datetime_pattern(date_format: str) -> str:
+    """A strftime format (``%d/%m/%Y %H:%M``) as a Spark datetime pattern (``d/M/yyyy H:m``).
+
+    Raises
+    ------
+    ValueError
+        For directives Spark has no equivalent for in the engine path (``%z``, ``%Z``, ``%U``, ...).
+    """
+    out, literal, i = [], "", 0
+
+    def flush():
+        nonlocal literal
+        if literal:  # letters and quotes are pattern syntax in Spark: quote literal text
+            out.append("'" + literal.replace("'", "''") + "'" if re.search(r"[A-Za-z']", literal) else literal)
+            literal = ""
+
+    while i < len(date_format):
+        ch = date_format[i]
+        if ch != "%":
+            literal += ch
+            i += 1
+            continue
+        code = date_format[i + 1:i + 2]
+        if code == "%":
+            literal += "%"
+        elif code in _SPARK_DIRECTIVES:
+            flush()
+            out.append(_SPARK_DIRECTIVES[code])
+        else:
+            raise ValueError(f"date_format {date_format!r}: %{code} is not supported in the engine; "
+                             f"use {', '.join('%' + k for k in _SPARK_DIRECTIVES)}")
+        i += 2
+    flush()
+    return "".join(out)
+
+
+def strptime(text, date_format: str, backend: str):
+    """``text`` (an Ibis string column) parsed with a strftime ``date_format``; null where it does not fit.
+
+    DuckDB runs ``try_strptime``, Spark ``try_to_timestamp`` with the format translated by
+    :func:`spark_datetime_pattern`; other backends their own strict parser (where a value that
+    does not fit may stop the query rather than give null). Zone directives (``%z``, ``%Z``)
+    are refused: the engine keeps zone-free wall-clock time.
+    """
+    import ibis
+    import ibis.expr.datatypes as dt
+
+    if "%z" in date_format or "%Z" in date_format:
+        raise ValueError(f"date_format {date_format!r}: time zones (%z, %Z) are not supported in the "
+                         "engine; ISO 8601 timestamps with an offset need no date_format (they are "
+                         "converted to UTC)")
+    # the backend's own functions; the signature is given explicitly (annotations are strings here)
+    signature = ((dt.string, dt.string), dt.timestamp)
+    if backend == "duckdb":
+        parse = ibis.udf.scalar.builtin(_parse_text, name="try_strptime", signature=signature)
+        return parse(text, date_format)
+    if backend == "pyspark":
+        parse = ibis.udf.scalar.builtin(_parse_text, name="try_to_timestamp", signature=signature)
+        return parse(text, spark_datetime_pattern(date_format))
+    return text.as_timestamp(date_format)
+
+
+def _parse_text(value, fmt):
+    """Stands for the backend's own text-to-timestamp function (see :func:`strptime`)."""
+
+
+#: Normal-consistency factors: sigma = 1.4826 x MAD (Leys et al. 2013), and
+#: sigma = sqrt(pi / 2) x mean absolute deviation, the fallback when more than half the values tie.
+MAD_TO_SD = 1.4826
+MEAN_AD_TO_SD = math.sqrt(math.pi / 2)
+
+
+@dataclass(frozen=True)
+class LogFence:
+    """An upper limit for positive values, far outside the bulk on the log scale.
+
+    ``limit = exp(median + mads x scale)`` with ``median`` and ``scale`` (a robust standard
+    deviation) of ``log(value)``.
+
+    Attributes
+    ----------
+    limit : float
+        Values above it are far outside the bulk.
+    median : float
+        The median value (``exp`` of the median log value).
+    mad : float
+        Median absolute deviation of the log values around their median.
+    scale : float
+        The robust standard deviation used: ``1.4826 x mad``, or ``1.2533 x`` the mean absolute
+        deviation when ``mad`` is 0 (more than half of the values equal).
+    mads : float
+        How many robust standard deviations above the median the limit is.
+    n : int
+        Positive values the limit was computed from.
+    approximate : bool
+        Whether the medians are approximate (Spark's ``approx_percentile``).
+    """
+
+    limit: float
+    median: float
+    mad: float
+    scale: float
+    mads: float
+    n: int
+    approximate: bool
+
+    def describe(self) -> str:
+        """The rule in one clause, for messages."""
+        how = "1.4826 x MAD" if self.mad > 0 else "1.2533 x mean absolute deviation (the MAD is 0)"
+        return (f"exp(median + {self.mads:g} x {how}) of the log amounts, with median amount "
+                f"{self.median:,.2f} and a robust standard deviation of {self.scale:.3f} on the log "
+                f"scale{' (approximate medians)' if self.approximate else ''}")
+
+
+def log_upper_fence(src: Source, value, mads: float) -> LogFence | None:
+    """The upper limit ``exp(median + mads x 1.4826 x MAD)`` of the positive values, in the engine.
+
+    Median and MAD are taken on the log scale, where amounts are roughly symmetric, so a few
+    huge values cannot move the limit (Leys et al. 2013, "Detecting outliers: Do not use
+    standard deviation around the mean, use absolute deviation around the median", *Journal of
+    Experimental Social Psychology* 49(4), 764-766).
+
+    Parameters
+    ----------
+    src : Source
+        The table.
+    value : callable
+        Function of the table returning the Ibis numeric column; values of 0 or less, and
+        nulls, are left out.
+    mads : float
+        Robust standard deviations above the median; 0 or less means no limit (None).
+
+    Returns
+    -------
+    LogFence or None
+        None when ``mads <= 0`` or there is no positive value.
+
+    Notes
+    -----
+    Two aggregate passes (the median, then the MAD). DuckDB computes exact medians; Spark's exact
+    ``percentile`` gathers the whole column in one task, so on Spark the medians are
+    ``approx_percentile`` (relative rank error about 1e-4): limits then differ slightly between
+    engines, and only a value within that sliver of the limit can be flagged on one and not the other.
+    """
+    if not mads or mads <= 0:
+        return None
+    approximate = backend_name(src) == "pyspark"
+    t = src.table
+    v = value(t)
+    logs = t.filter(v > 0).select(x=v.cast("float64").ln())
+
+    def median(col):
+        return col.approx_median() if approximate else col.median()
+
+    first = src.to_pandas(logs.aggregate(n=logs.count(), med=median(logs.x))).iloc[0]
+    n = int(first["n"])
+    if n == 0:
+        return None
+    center = float(first["med"])
+    dev = (logs.x - center).abs()
+    second = src.to_pandas(logs.aggregate(mad=median(dev), mean_ad=dev.mean())).iloc[0]
+    mad, mean_ad = float(second["mad"]), float(second["mean_ad"])
+    scale = MAD_TO_SD * mad if mad > 0 else MEAN_AD_TO_SD * mean_ad
+    limit = math.exp(min(center + mads * scale, 709.0))  # exp overflows beyond 709
+    return LogFence(limit, math.exp(center), mad, scale, float(mads), n, approximate)

@@ -117,7 +117,7 @@ RULES = {
     "importance_repeats": _number(1, integer=True), "min_gain": _NON_NEGATIVE,
     "n_simulations": _number(1, integer=True), "peek_days": _number(2, integer=True),
     "budget": _number(0, integer=True), "contact_cost": _NON_NEGATIVE,
-    "max_fit_rows": _number(0, integer=True),
+    "max_fit_rows": _number(0, integer=True), "outlier_mads": _NON_NEGATIVE,
 }
 
 #: Rules that depend on the notebook (the same name means different things).

@@ -749,3 +749,44 @@ def test_rfm_summary_floors_days_in_any_datetime_unit():
     days = log["timestamp"].dt.floor("D")
     first = days.groupby(log["customer_id"]).min()
     assert (ref["T"] == (pd.Timestamp("1971-06-30") - first.reindex(ref.index)).dt.days).all()
+
+
+def test_fitting_on_a_sample_stays_close_to_the_full_fit_and_scores_everyone():
+    """max_fit_rows: BG/NBD and Gamma-Gamma on a seeded half of a synthetic world land within a
+    few standard errors of the full fit (and of the truth); every customer is scored, in chunks."""
+    from cxlib.synth import make_world
+
+    w = make_world(n_customers=6000, seed=12)
+    s = clv.rfm_summary(w.transactions, observation_end=w.truth["observation_end"], time_unit="W")
+    sample = clv.fit_sample(s, 3000, seed=5)
+    assert len(sample) == 3000 and sample.index.is_unique and sample.index.isin(s.index).all()
+    assert sample.index.equals(clv.fit_sample(s, 3000, seed=5).index)  # seeded: the same customers
+    assert not sample.index.equals(clv.fit_sample(s, 3000, seed=6).index)
+    assert clv.fit_sample(s, 0) is s and clv.fit_sample(s, len(s) + 1) is s
+    full_bgf, part_bgf = clv.BetaGeoFitter().fit(s), clv.BetaGeoFitter().fit(sample)
+    full_ggf, part_ggf = clv.GammaGammaFitter().fit(s), clv.GammaGammaFitter().fit(sample)
+    for full, part, truth in ((full_bgf, part_bgf, w.truth["bgnbd"]), (full_ggf, part_ggf, w.truth["gamma_gamma"])):
+        # the sample's own standard errors measure how far it may be from the full fit
+        z = (part.params_ - full.params_) / part.standard_errors_
+        assert (z.abs() < 3).all(), z.to_dict()
+        z_truth = (part.params_ - pd.Series(truth)[list(part.params_.index)]) / part.standard_errors_
+        assert (z_truth.abs() < 4).all(), z_truth.to_dict()
+    whole = clv.score_customers(part_bgf, part_ggf, s, horizon=26, margin=0.3)
+    chunked = clv.score_customers(part_bgf, part_ggf, s, horizon=26, margin=0.3, chunk_rows=1000)
+    assert len(chunked) == len(s) and chunked["customer_id"].tolist() == list(s.index)
+    pd.testing.assert_frame_equal(chunked, whole)
+    with pytest.raises(ValueError, match="max_rows must be 0"):
+        clv.fit_sample(s, -1)
+
+
+def test_outlier_effect_compares_value_with_and_without_capping(cdnow_bgf, cdnow_ggf, cdnow_published):
+    summary = cdnow_published.rename(columns={"x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
+    table = clv.score_customers(cdnow_bgf, cdnow_ggf, summary, horizon=39, margin=0.3)
+    double = table.assign(clv=2 * table["clv"])
+    effect = clv.outlier_effect(double, table, cdnow_ggf, cdnow_ggf).set_index("quantity")
+    assert effect.loc["total CLV", "change_pct"] == pytest.approx(-50.0)
+    assert effect.loc["mean CLV", "flagged_capped"] == pytest.approx(table["clv"].mean())
+    assert effect.loc["Gamma-Gamma mean spend", "change_pct"] == pytest.approx(0.0)
+    text = clv.describe_outlier_effect(effect.reset_index(), 3, 900.0, "$")
+    assert "3 purchases are above the outlier limit of $900.00" in text and "(-50.0%)" in text
+    assert "No purchase amount is above" in clv.describe_outlier_effect(effect.reset_index(), 0, 900.0)

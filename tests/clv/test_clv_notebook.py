@@ -118,3 +118,41 @@ def test_clv_notebook_gives_the_same_numbers_on_spark(tmp_path):
             assert spark[model][name] == pytest.approx(value, rel=1e-6), (model, name)
     assert spark["clv"]["total"] == pytest.approx(duck["clv"]["total"], rel=1e-6)
     assert spark["holdout"]["actual_total"] == duck["holdout"]["actual_total"]
+
+
+@pytest.mark.notebook
+def test_clv_notebook_shows_what_one_huge_amount_does(tmp_path):
+    """One repeat purchase of 1e12: flagged with its row, kept, and the outlier table shows that
+    capping it at the limit changes the headline value by orders of magnitude. The models are
+    fitted on a sample (max_fit_rows) and every customer is still scored."""
+    from conftest import run_notebook
+
+    from cxlib.synth import make_world
+
+    w = make_world(n_customers=1200, seed=9)
+    tx = w.transactions.copy()
+    counts = tx["customer_id"].value_counts()
+    buyer = counts[counts >= 3].index[0]
+    tx.loc[tx.index[tx["customer_id"] == buyer][-1], "amount"] = 1e12  # a repeat purchase: it counts in spend
+    path = tmp_path / "huge.csv"
+    tx.to_csv(path, index=False)
+    out = tmp_path / "out"
+    metrics = run_notebook("04_clv", out, transactions_path=str(path), observation_end=w.truth["observation_end"],
+                           calibration_end="2025-06-30", horizon=26, truth_path="", max_fit_rows=800, seed=3)
+    effect = pd.read_csv(out / "outlier_effect.csv").set_index("quantity")
+    assert list(effect.columns) == ["all_purchases", "flagged_capped", "change_pct"]
+    assert metrics["outliers"]["n_flagged"] == 1 and metrics["outliers"]["limit"] < 1e12
+    total = effect.loc["total CLV"]
+    assert total["all_purchases"] > 100 * total["flagged_capped"] > 0  # the one amount dominates
+    assert total["change_pct"] < -99
+    assert metrics["outliers"]["effect"]["total CLV"]["all_purchases"] == pytest.approx(total["all_purchases"])
+    assert metrics["clv"]["total"] == pytest.approx(total["all_purchases"])  # the headline keeps every purchase
+    customers = pd.read_csv(out / "customers.csv")
+    assert metrics["fit_customers"] == 800 < len(customers) == tx["customer_id"].nunique()
+    import json
+
+    cells = json.loads((out / "04_clv.ipynb").read_text())["cells"]
+    text = "".join("".join(o.get("text", "")) + json.dumps(o.get("data", {}))
+                   for c in cells for o in c.get("outputs", []))
+    assert "1 row (row" in text and "have amounts above" in text  # the warning, with its row number
+    assert "random sample of 800 of the" in text

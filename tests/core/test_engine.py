@@ -4,6 +4,7 @@ DuckDB and Spark."""
 from __future__ import annotations
 
 import shutil
+import warnings
 
 import duckdb
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cxlib import clv
-from cxlib.core import DataError
+from cxlib.core import DataError, DataWarning
 from cxlib.core.engine import check_engine, read_source
 from cxlib.synth import make_world
 
@@ -95,7 +96,7 @@ def test_validation_runs_in_the_engine_on_a_file(tmp_path):
     with pytest.raises(DataError, match=r"column 'timestamp': 1 row \(row 5 \(customer_id='c', "
                                         r"timestamp='2026-01-02'\)\): purchases after the observation end 2025-12-31"):
         clv.rfm_summary(path, observation_end=END)
-    log.loc[4, "timestamp"] = "31/12/2025"
+    log.loc[4, "timestamp"] = "2025-12-32"  # no such day (31/12/2025 would be read: a day above 12 settles it)
     log.loc[1, "amount"] = "twelve"
     log.to_csv(path, index=False)
     with pytest.raises(DataError, match=r"column 'timestamp': 1 row \(row 5 .*\): expected dates"):
@@ -147,3 +148,154 @@ def test_describe_counts_in_the_engine(files, world):
     assert facts["first_date"] == tx["timestamp"].min()
     assert facts["mean_amount"] == pytest.approx(tx["amount"].mean(), rel=1e-12)
     assert np.isclose(facts["mean_amount"], float(pd.read_csv(files / "tx.csv")["amount"].mean()))
+
+
+# --- amounts far outside the bulk, non-finite amounts ------------------------------------------
+
+def _one_huge_amount(world):
+    """The world's log with one repeat purchase (the last of a regular buyer) set to 1e12."""
+    tx = world.transactions.copy()
+    counts = tx["customer_id"].value_counts()
+    buyer = counts[counts >= 3].index[0]
+    row = tx.index[tx["customer_id"] == buyer][-1]
+    tx.loc[row, "amount"] = 1e12
+    return tx, int(tx.index.get_loc(row)) + 1  # 1-based data row
+
+
+def test_a_huge_amount_is_flagged_with_its_row_and_kept(world, tmp_path):
+    tx, row = _one_huge_amount(world)
+    path = tmp_path / "huge.csv"
+    tx.to_csv(path, index=False)
+    with pytest.warns(DataWarning, match=rf"huge\.csv, table 'transactions', column 'amount': 1 row \(row {row} "
+                                         r"\(.*amount='1000000000000\.0'\)\) have amounts above [\d,.]+, far outside"):
+        log = clv.transaction_log(path, observation_end=END)
+    fence = log.amount_fence
+    positive = np.log(tx.loc[tx["amount"] > 0, "amount"])
+    mad = np.median(np.abs(positive - np.median(positive)))
+    assert fence.limit == pytest.approx(np.exp(np.median(positive) + 5 * 1.4826 * mad), rel=1e-9)
+    assert log.n_outliers == 1 and not fence.approximate
+    assert log.describe()["n_transactions"] == len(tx)  # flagged, not removed
+    capped = log.to_pandas(log.capped().rows)["amt"]
+    assert capped.max() == pytest.approx(fence.limit) and (capped < 1e12).all()
+    assert len(capped) == len(tx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        off = clv.transaction_log(path, observation_end=END, outlier_mads=0)
+    assert off.amount_fence is None and off.n_outliers == 0 and off.capped() is off
+    with pytest.raises(ValueError, match="outlier_mads must be a number >= 0"):
+        clv.transaction_log(path, outlier_mads=-1)
+
+
+def test_the_outlier_limit_survives_tied_amounts():
+    """More than half of the amounts equal: the MAD is 0, so the mean absolute deviation sets the scale."""
+    log = pd.DataFrame({"customer_id": [f"c{i % 4}" for i in range(12)],
+                        "timestamp": [f"2025-01-{d:02d}" for d in range(1, 13)],
+                        "amount": [9.99] * 11 + [1e12]})
+    with pytest.warns(DataWarning, match=r"row 12 .*mean absolute deviation \(the MAD is 0\)"):
+        opened = clv.transaction_log(log)
+    assert opened.amount_fence.mad == 0 and 9.99 < opened.amount_fence.limit < 1e12
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity"])
+def test_non_finite_amounts_are_refused(tmp_path, value):
+    log = pd.DataFrame({"customer_id": ["a", "a", "b"], "timestamp": ["2025-01-01", "2025-02-01", "2025-01-05"],
+                        "amount": ["10", value, "8"]})
+    path = tmp_path / "tx.csv"
+    log.to_csv(path, index=False)
+    with pytest.raises(DataError, match=rf"tx\.csv, table 'transactions', column 'amount': 1 row \(row 2 "
+                                        rf"\(.*amount='{value}'\)\): non-finite amounts"):
+        clv.transaction_log(path)
+    frame = log.assign(amount=[10.0, float(value), 8.0])
+    expected = "blank amounts" if value == "nan" else "non-finite amounts"  # a float NaN is a missing value
+    with pytest.raises(DataError, match=rf"file DataFrame, .*column 'amount': 1 row \(row 2 .*\): {expected}"):
+        clv.transaction_log(frame)
+
+
+# --- dates: date_format, numeric layouts, time zones ----------------------------------------------
+
+def _dates_as(world, tmp_path, layout: str, name: str):
+    tx = world.transactions.copy()
+    tx["timestamp"] = tx["timestamp"].dt.strftime(layout)
+    path = tmp_path / name
+    tx.to_csv(path, index=False)
+    return tx, path
+
+
+def test_date_format_gives_the_same_summary_as_iso(world, tmp_path, reference):
+    _, path = _dates_as(world, tmp_path, "%d/%m/%Y %H:%M:%S", "dmy.csv")
+    s = clv.rfm_summary(path, observation_end=END, date_format="%d/%m/%Y %H:%M:%S")
+    pd.testing.assert_frame_equal(s, reference, rtol=1e-12)
+    # without date_format the column settles day-first itself (days above 12), with a warning
+    with pytest.warns(DataWarning, match=r"column 'timestamp': dates such as '\d\d/\d\d/\d{4} .*' settle the "
+                                         r"layout: the column is read day-first \(%d/%m/%Y\)"):
+        settled = clv.rfm_summary(path, observation_end=END)
+    pd.testing.assert_frame_equal(settled, reference, rtol=1e-12)
+    # a value that does not fit the format names its row
+    tx = pd.read_csv(path, dtype=str)
+    tx.loc[2, "timestamp"] = "2025-01-01"
+    tx.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"column 'timestamp': 1 row \(row 3 \(timestamp='2025-01-01'\)\): "
+                                        r"expected dates in the format %d/%m/%Y %H:%M:%S"):
+        clv.transaction_log(path, date_format="%d/%m/%Y %H:%M:%S")
+
+
+def test_day_month_dates_that_nothing_settles_are_refused(world, tmp_path):
+    tx = world.transactions
+    early = tx[tx["timestamp"].dt.day <= 12].copy()
+    early["timestamp"] = early["timestamp"].dt.strftime("%d/%m/%Y")
+    path = tmp_path / "ambiguous.csv"
+    early.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"ambiguous\.csv, table 'transactions', column 'timestamp': "
+                                        rf"{len(early)} rows \(row 1 \(timestamp='\d\d/\d\d/\d{{4}}'\); .*\): these dates "
+                                        r"read both day-first and month-first .* set date_format to %d/%m/%Y"):
+        clv.transaction_log(path)
+    early.iloc[:2].assign(timestamp=["13/01/2025", "01/13/2025"]).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"2 rows .*: the column mixes day-first dates"):
+        clv.transaction_log(path)
+    # with date_format the same file reads, as the user said
+    early.iloc[:2].assign(timestamp=["03/01/2025", "01/03/2025"]).to_csv(path, index=False)
+    log = clv.transaction_log(path, date_format="%m/%d/%Y")
+    days = log.to_pandas(log.rows)["ts"].dt.strftime("%Y-%m-%d").tolist()
+    assert days == ["2025-03-01", "2025-01-03"]
+
+
+def test_timestamps_with_a_zone_are_read_as_the_pandas_loaders_read_them(tmp_path):
+    from cxlib.core import parse_dates
+
+    stamps = ["2025-01-01T23:30:00-02:00", "2025-01-05 10:00Z", "2025-01-03", "2025-01-04 05:15:00+05:30"]
+    frame = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "timestamp": stamps, "amount": [1.0, 2, 3, 4]})
+    path = tmp_path / "zones.csv"
+    frame.to_csv(path, index=False)
+    with pytest.warns(DataWarning, match="3 timestamps carry a time zone; they are converted to UTC"):
+        log = clv.transaction_log(path)
+    with pytest.warns(DataWarning):
+        expected = parse_dates(frame, "timestamp", table="transactions")
+    got = log.to_pandas(log.rows)["ts"]
+    assert got.tolist() == expected.tolist()
+    assert got.iloc[0] == pd.Timestamp("2025-01-02 01:30")  # a day later in UTC
+    # a zone-aware DataFrame column is converted the same way
+    aware = frame.assign(timestamp=pd.to_datetime(stamps[:1] * 4, utc=True).tz_convert("America/Sao_Paulo"))
+    with pytest.warns(DataWarning, match="converted to UTC"):
+        opened = clv.transaction_log(aware)
+    assert (opened.to_pandas(opened.rows)["ts"] == pd.Timestamp("2025-01-02 01:30")).all()
+
+
+@pytest.mark.slow
+def test_spark_agrees_on_outliers_and_dates(world, tmp_path, reference, spark_available):
+    tx, _ = _one_huge_amount(world)
+    path = tmp_path / "huge.csv"
+    tx.to_csv(path, index=False)
+    with pytest.warns(DataWarning, match="have amounts above"):
+        duck = clv.transaction_log(path, observation_end=END)
+    with pytest.warns(DataWarning, match=r"have amounts above .*\(approximate medians\)"):
+        spark = clv.transaction_log(path, observation_end=END, engine="spark")
+    assert spark.n_outliers == duck.n_outliers == 1 and spark.amount_fence.approximate
+    assert spark.amount_fence.limit == pytest.approx(duck.amount_fence.limit, rel=0.01)
+    _, dmy = _dates_as(world, tmp_path, "%d/%m/%Y %H:%M:%S", "dmy.csv")
+    on_spark = clv.rfm_summary(dmy, observation_end=END, engine="spark", date_format="%d/%m/%Y %H:%M:%S")
+    pd.testing.assert_frame_equal(on_spark, reference.sort_index(), rtol=1e-9)
+    text = tx.assign(amount=tx["amount"].astype(str))
+    text.loc[text.index[0], "amount"] = "inf"  # Spark reads "inf" as infinity
+    text.to_csv(tmp_path / "inf.csv", index=False)
+    with pytest.raises(DataError, match=r"1 row \(e\.g\. \(.*amount='inf'\)\): non-finite amounts"):
+        clv.transaction_log(tmp_path / "inf.csv", engine="spark")
