@@ -150,7 +150,7 @@ def load_tables(customers_path: str = "", transactions_path: str = "", survey_pa
                  **{k: v for k, v in (transaction_columns or {}).items() if v}}
         tables["transactions"] = transaction_log(
             transactions_path, names["customer_id"], names["timestamp"], names["amount"],
-            observation_end, engine=engine, spark_master=spark_master)
+            observation_end, engine=engine, spark_master=spark_master, date_format=date_format)
     if survey_path:
         tables["survey"] = load_survey(
             survey_path, ratings=ratings, overall_scale=tuple(overall_scale),

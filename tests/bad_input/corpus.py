@@ -153,6 +153,35 @@ def _check_lower_case_join(out, params):
     assert metrics["transactions_unmatched_rows"] == params["_changed"]
 
 
+def _purchases_with_ambiguous_day_month_dates(folder):
+    df = _purchases()
+    ts = pd.to_datetime(df["timestamp"])
+    df = df[ts.dt.day.le(12)].copy()
+    df["timestamp"] = pd.to_datetime(df["timestamp"]).dt.strftime("%d/%m/%Y")
+    return {"transactions_path": _write(df, folder, "transactions.csv")}
+
+
+def _purchases_with_a_huge_amount(folder):
+    df = _purchases()
+    repeat = df["customer_id"].duplicated(keep="first").to_numpy().nonzero()[0][10]
+    df.loc[repeat, "amount"] = "1e12"
+    return {"transactions_path": _write(df, folder, "transactions.csv"), "_row": int(repeat) + 1}
+
+
+def _check_huge_amount(out, params):
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["outliers"]["n_flagged"] == 1
+    effect = pd.read_csv(out / "outlier_effect.csv").set_index("quantity")
+    total = effect.loc[[q for q in effect.index if "total" in q.lower()][0]]
+    assert total["all_purchases"] > 1000 * total["flagged_capped"]  # the typo dominates until capped
+
+
+def _purchases_with_a_return(folder):
+    df = _purchases()
+    df.loc[30, "amount"] = "-12.50"
+    return {"transactions_path": _write(df, folder, "transactions.csv")}
+
+
 # --- the survey ---------------------------------------------------------------------------------
 
 def _survey_of_other_customers(folder):
@@ -176,6 +205,21 @@ def _check_survey_partly_unknown(out, params):
     kept = _read(SURVEY)["customer_id"][np.arange(params["_rows"]) % 10 != 0]
     customers = _read(CUSTOMERS)["customer_id"]
     assert abs(metrics["customers_with_survey_share"] - customers.isin(kept).mean()) < 1e-12
+
+
+def _survey_with_half_points(folder, column):
+    df = _read(SURVEY)
+    df.loc[[3, 8, 20], column] = ["3.5", "4.5", "2.5"] if column == "overall" else ["6.5", "8.5", "9.5"]
+    return {"data_path": _write(df, folder, "survey.csv"), "customers_path": str(CUSTOMERS),
+            "n_bootstrap": 20}
+
+
+def _check_half_point_overall(out, params):
+    df = _read(SURVEY).assign(overall=lambda d: pd.to_numeric(d["overall"]))
+    df.loc[[3, 8, 20], "overall"] = [3.5, 4.5, 2.5]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert abs(metrics["csat_mean"] - df["overall"].mean()) < 1e-9  # used as numbers
+    assert abs(metrics["csat_top2box"] - (df["overall"] >= 4).mean()) < 1e-9  # 3.5 is not top box
 
 
 # --- the journey --------------------------------------------------------------------------------
@@ -232,6 +276,21 @@ CASES = [
          _purchases_after_the_end, "error", r"transactions\.csv.*row 101.*after"),
     Case("empty_log", "04_clv", "gave a log with a header and no rows",
          _purchases_header_only, "error", r"transactions\.csv.*empty"),
+    Case("ambiguous_purchase_dates", "04_clv", "wrote purchase dates as dd/mm/yyyy, no day above 12",
+         _purchases_with_ambiguous_day_month_dates, "error",
+         r"transactions\.csv.*column 'timestamp'.*day-first and month-first.*date_format"),
+    Case("huge_amount", "04_clv", "typed one purchase as 1e12",
+         _purchases_with_a_huge_amount, "warning", r"transactions\.csv.*amount.*1 row.*row \d+", _check_huge_amount),
+    Case("return_in_clv", "04_clv", "left a return (a negative amount) in the log",
+         _purchases_with_a_return, "error", r"transactions\.csv.*amount.*row 31.*negative"),
+    Case("return_in_segmentation", "03_segmentation", "left a return in the log used for RFM",
+         _purchases_with_a_return, "error", r"transactions\.csv.*amount.*negative.*allow_returns"),
+    # the survey
+    Case("half_point_nps", "02_satisfaction_drivers", "gave NPS answers between whole points",
+         lambda f: _survey_with_half_points(f, "nps"), "error", r"survey\.csv.*column 'nps'.*3 rows.*row 4"),
+    Case("half_point_overall", "02_satisfaction_drivers", "gave overall scores between whole points",
+         lambda f: _survey_with_half_points(f, "overall"), "warning",
+         r"survey\.csv.*column 'overall'.*3 rows.*between the scale's whole points", _check_half_point_overall),
     # joins between tables
     Case("ids_differ_in_case", "00_overview", "lower-cased the ids of 200 customers in the log",
          _purchases_with_ids_in_lower_case, "warning",

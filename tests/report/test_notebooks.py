@@ -63,3 +63,13 @@ def test_kernelspec_is_python3(notebook):
 def test_starts_with_a_lesson_title(notebook):
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# ")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_a_unique_id_and_the_notebook_validates(path):
+    import json
+
+    raw = json.loads(path.read_text())  # as committed: nbformat.read would fill missing ids in
+    ids = [c.get("id") for c in raw["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids), "every cell needs its own id (nbformat 4.5)"
+    nbformat.validate(nbformat.from_dict(raw))
