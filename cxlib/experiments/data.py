@@ -182,9 +182,12 @@ def prepare_experiment(df: pd.DataFrame, *, unit_col: str, variant_col: str, con
     return out
 
 
-def load_experiment(path, **kwargs) -> pd.DataFrame:
-    """Read a CSV/Parquet experiment table and check it with :func:`prepare_experiment`."""
-    raw = read_table(path, TABLE)
+def load_experiment(path, *, encoding: str | None = None, **kwargs) -> pd.DataFrame:
+    """Read a CSV/Parquet experiment table and check it with :func:`prepare_experiment`.
+
+    ``encoding`` is a CSV's text encoding (UTF-8 unless given; ``""`` means not given).
+    """
+    raw = read_table(path, TABLE, encoding=encoding or None)
     return prepare_experiment(raw, source=raw.attrs["source"], **kwargs)
 
 

@@ -84,6 +84,18 @@ def _engine(value):
     return str(value).strip().lower() in ENGINES or value == ""
 
 
+def _encoding(value):
+    import codecs
+
+    if value in ("", None):
+        return True
+    try:
+        codecs.lookup(str(value))
+    except LookupError:
+        return False
+    return True
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -96,6 +108,7 @@ _DATE = (_date_or_blank, 'an ISO date such as 2025-12-31, or "" for none')
 #: Rules by parameter name, for every notebook that has the parameter: (check, what is allowed).
 RULES = {
     "engine": (_engine, "duckdb or spark"),
+    "encoding": (_encoding, 'a text encoding such as utf-8, latin-1 or cp1252, or "" for UTF-8'),
     "time_unit": (_time_unit, "D/W/M/Y or days/weeks/months/years"),
     "observation_end": _DATE, "calibration_end": _DATE, "holdout_start": _DATE,
     "seed": _number(0, integer=True),

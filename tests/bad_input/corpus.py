@@ -6,7 +6,8 @@ Every case says what a user did, which notebook they ran, the parameters, and wh
 - ``error``: the notebook stops at its first step with the kit's own ``DataError`` (never a
   library traceback) whose message matches ``match`` (file, column, rows);
 - ``warning``: the notebook finishes, shows a warning matching ``match``, and ``check`` verifies
-  the numbers it saved.
+  the numbers it saved;
+- ``accepted``: valid but unusual input; the notebook finishes and ``check`` verifies the numbers.
 
 Run it as a script to write every case to a folder and try them by hand::
 
@@ -51,7 +52,7 @@ class Case:
     notebook: str
     what: str  # what the user did, in plain words
     build: Callable[[Path], dict]  # writes the case's files into a folder, returns the parameters
-    outcome: str  # "refused", "error" or "warning"
+    outcome: str  # "refused", "error", "warning" or "accepted"
     match: str  # a regular expression the message must contain
     check: Callable[[Path, dict], None] | None = None  # for accepted input: the saved numbers
 
@@ -222,6 +223,22 @@ def _check_half_point_overall(out, params):
     assert abs(metrics["csat_top2box"] - (df["overall"] >= 4).mean()) < 1e-9  # 3.5 is not top box
 
 
+# --- the experiment -----------------------------------------------------------------------------
+
+def _experiment_in_latin1(folder):
+    df = _read(DATA_DIR / "experiment.csv")
+    df["variant"] = df["variant"].replace({"treatment": "traitement é"})
+    return {"data_path": _write(df, folder, "experiment.csv", encoding="latin-1"), "encoding": "latin-1",
+            "expected_split": {"control": 0.5, "traitement é": 0.5}, "n_simulations": 100,
+            "_units": len(df)}
+
+
+def _check_latin1_experiment(out, params):
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_units"] == params["_units"]
+    assert "traitement é" in json.dumps(metrics, ensure_ascii=False)  # the label read right
+
+
 # --- the journey --------------------------------------------------------------------------------
 
 def _events_of_other_customers(folder):
@@ -302,6 +319,8 @@ CASES = [
     Case("survey_partly_unknown", "00_overview", "gave a survey where a tenth of the ids are unknown",
          _survey_partly_unknown, "warning",
          r"rows of survey .* have a customer_id not found in customers", _check_survey_partly_unknown),
+    Case("latin1_experiment", "06_experiments", "exported the experiment in Latin-1 and said so",
+         _experiment_in_latin1, "accepted", "", _check_latin1_experiment),
     Case("events_of_other_customers", "05_journey", "gave events whose ids match no customer",
          _events_of_other_customers, "error",
          r"no customer_id of events \(.*events\.csv\) is found in customers \(.*journey_customers\.csv\)"),
