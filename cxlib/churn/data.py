@@ -31,8 +31,8 @@ from ..core import (
 )
 from ..core.engine import check_engine, read_source
 
-__all__ = ["prepare_churn_data", "load_churn_data", "CovariateEncoder", "SeparationError",
-           "check_covariates", "describe_data"]
+__all__ = ["prepare_churn_data", "load_churn_data", "fit_sample", "CovariateEncoder",
+           "SeparationError", "check_covariates", "describe_data"]
 
 TABLE = "customers"
 _EVENT_WORDS = {"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0, "y": 1, "n": 0,
@@ -250,16 +250,79 @@ def load_churn_data(path, *, columns: Mapping[str, str] | None = None, engine: s
     ``engine="spark"`` the table is read by Spark; the customer table has one row per customer,
     so it is then prepared in pandas. ``columns`` is an optional ``{canonical: yours}`` rename
     applied first, so that a mapping written for :func:`cxlib.core.load_customers` can be reused.
+    ``encoding`` is the text encoding of a CSV file (UTF-8 when not given; ``""`` means not
+    given): a file that is not valid in it is refused with a message naming the file and
+    suggesting one. Parquet and database tables carry their own text types, so it does not apply
+    to them; with ``engine="spark"`` it is ignored with a warning (Spark reads text as UTF-8).
     """
     if check_engine(engine) == "spark":
+        if encoding:
+            # Spark's CSV reader is given no encoding here and decodes as UTF-8, replacing bytes
+            # it cannot decode instead of failing, so a Latin-1 file would come back garbled.
+            warnings.warn(f"{location(path, TABLE)}: encoding {encoding!r} is ignored with engine "
+                          "spark, which reads text as UTF-8; convert the file to UTF-8 (or to "
+                          "Parquet), or read it with engine duckdb", DataWarning, stacklevel=2)
         src = read_source(path, table=TABLE, engine="spark", spark_master=spark_master)
         raw = src.to_pandas(src.table)
         raw.attrs["source"] = src.name
     else:
-        raw = read_table(path, TABLE, encoding=encoding)
+        raw = read_table(path, TABLE, encoding=encoding or None)
     if columns:
         raw = raw.rename(columns={theirs: canon for canon, theirs in columns.items() if theirs})
     return prepare_churn_data(raw, source=raw.attrs.get("source", str(path)), **kwargs)
+
+
+def fit_sample(df: pd.DataFrame, max_rows: int, seed: int = 0, *,
+               categorical: Sequence[str] | None = None) -> pd.DataFrame:
+    """The customers to fit the models on: all of them, or a seeded random sample of ``max_rows``.
+
+    The Cox partial likelihood, the logistic likelihood and the Kaplan-Meier estimate on a random
+    sample of customers estimate the same population quantities, with standard errors that grow
+    as ``1 / sqrt(max_rows)``; every active customer is still scored with the fitted model
+    (:func:`~cxlib.churn.score_active_customers`). The sample keeps the table's order and row
+    labels (so messages still name the rows of the file) and its ``attrs``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Survival data from :func:`prepare_churn_data`.
+    max_rows : int
+        Largest number of customers to fit on; 0 (or ``None``) for no limit.
+    seed : int
+        Seed of the sample, so a rerun fits the same customers.
+    categorical : sequence of str, optional
+        Category covariates whose every level must be in the sample; by default those
+        :func:`prepare_churn_data` recorded (``df.attrs["categorical"]``).
+
+    Raises
+    ------
+    DataError
+        When a level of a category covariate is missing from the sample: the model would know
+        nothing about it and its customers could not be scored.
+    """
+    if max_rows is not None and max_rows < 0:
+        raise ValueError(f"max_rows must be 0 (no limit) or a positive number of customers, got {max_rows}")
+    if not max_rows or len(df) <= max_rows:
+        return df
+    picked = np.random.default_rng(seed).choice(len(df), size=int(max_rows), replace=False)
+    sample = df.iloc[np.sort(picked)]
+    sample.attrs.update(df.attrs)
+    columns = df.attrs.get("categorical", []) if categorical is None else categorical
+    for col in columns:
+        _require_levels_in_sample(df, sample, col, seed)
+    return sample
+
+
+def _require_levels_in_sample(df: pd.DataFrame, sample: pd.DataFrame, col: str, seed: int) -> None:
+    """Fail before the fits, not at scoring, when a rare level fell outside the sample."""
+    missing = ~df[col].astype(str).isin(set(sample[col].astype(str))).to_numpy()
+    if missing.any():
+        levels = sorted(set(df.loc[missing, col].astype(str)))
+        require_rows(df, missing, f"level(s) {', '.join(map(repr, levels[:8]))} are not in the "
+                     f"random sample of {len(sample):,} of the {len(df):,} customers the models "
+                     f"fit on (seed {seed}), so these customers could not be scored; raise "
+                     "max_fit_rows (0: all customers) or merge the level with another",
+                     table=TABLE, column=col, source=df.attrs.get("source"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pandas as pd
 __all__ = ["describe_hazard_ratios", "describe_proportional_hazards", "describe_logrank",
            "describe_medians", "describe_truth", "describe_scores", "describe_tree_rules",
            "describe_pruning", "describe_importance", "describe_comparison",
-           "describe_classification_trap", "key_findings"]
+           "describe_classification_trap", "describe_fit_sample", "key_findings"]
 
 
 def _fmt_p(p: float) -> str:
@@ -82,6 +82,22 @@ def describe_truth(table: pd.DataFrame) -> str:
     return (f"{k} of {n} true coefficients lie inside their 95% intervals"
             + (f" (missed: {missed}); about one miss in twenty is expected by chance." if missed
                else "."))
+
+
+def describe_fit_sample(fit_customers: int, customers: int, n_active: int, max_fit_rows: int,
+                        seed: int) -> str:
+    """How many customers the models are fitted on, and that every active customer is scored.
+
+    ``fit_customers`` is the size of :func:`~cxlib.churn.fit_sample`, ``customers`` the size of
+    the whole table and ``n_active`` its active customers.
+    """
+    if fit_customers < customers:
+        return (f"The models are fitted on a random sample of {fit_customers:,} of the "
+                f"{customers:,} customers (max_fit_rows = {max_fit_rows:,}, seed {seed}); the "
+                f"held-out checks use customers of that sample the training fits did not see, "
+                f"and all {n_active:,} active customers are scored.")
+    return (f"The models are fitted on all {customers:,} customers (max_fit_rows = "
+            f"{max_fit_rows:,}; 0 means no limit).")
 
 
 def describe_scores(scores: pd.DataFrame, horizon: float, time_unit: str,

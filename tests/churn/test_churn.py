@@ -594,6 +594,42 @@ def test_parquet_input_with_a_column_mapping(tmp_path):
     assert d.attrs["source"].endswith("c.parquet") and d.attrs["categorical"] == ["grp"]
 
 
+def test_a_latin1_file_needs_its_encoding(tmp_path):
+    """A Latin-1 export is refused with a message naming the file and the encoding to give;
+    with encoding latin-1 the accented levels read back as written."""
+    raw = _toy(60, city=["Zürich", "Málaga", "Köln"] * 20)
+    path = tmp_path / "customers_latin1.csv"
+    raw.to_csv(path, index=False, encoding="latin-1")
+    kw = dict(duration_col="tenure", event_col="churn", covariates=["x", "city"])
+    with pytest.raises(DataError, match=r"customers_latin1\.csv.*not valid utf-8 text.*encoding: latin-1") as err:
+        churn.load_churn_data(path, **kw)
+    assert "table 'customers'" in str(err.value)
+    with pytest.raises(DataError, match="not valid utf-8 text"):
+        churn.load_churn_data(path, encoding="", **kw)  # "" (a blank notebook parameter) is UTF-8
+    d = churn.load_churn_data(path, encoding="latin-1", **kw)
+    assert sorted(d["city"].unique()) == ["Köln", "Málaga", "Zürich"] and len(d) == 60
+    model = churn.CoxChurnModel().fit(d, ["x", "city"])
+    assert model.references_ == {"city": "Köln"}
+
+
+def test_spark_warns_that_it_ignores_the_encoding(tmp_path, monkeypatch):
+    """Spark decodes text as UTF-8 and garbles other bytes instead of failing: say so."""
+    from cxlib.churn import data as data_module
+    from cxlib.core.engine import read_source
+
+    raw = _toy(40)
+    raw.to_parquet(tmp_path / "c.parquet")
+    # the table read by the DuckDB engine stands in for a Spark session (no Java needed)
+    monkeypatch.setattr(data_module, "read_source", lambda path, **kw: read_source(path, table="customers"))
+    kw = dict(duration_col="tenure", event_col="churn", covariates=["x"], engine="spark")
+    with pytest.warns(DataWarning, match="encoding 'latin-1' is ignored with engine spark"):
+        d = churn.load_churn_data(tmp_path / "c.parquet", encoding="latin-1", **kw)
+    assert len(d) == 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        churn.load_churn_data(tmp_path / "c.parquet", encoding="", **kw)  # not given: no warning
+
+
 def test_encoder_reference_is_first_sorted_level():
     df = pd.DataFrame({"plan": ["standard", "basic", "premium", "basic"], "age": [1, 2, 3, 4]})
     enc = churn.CovariateEncoder(["plan", "age"]).fit(df)

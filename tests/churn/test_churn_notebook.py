@@ -47,8 +47,8 @@ def check_challengers(out, metrics):
     assert models.loc["logistic", "mean_predicted"] == pytest.approx(
         metrics["logistic_mean_predicted"])
     assert metrics["recommended_model"] in {"tree", "cox", "forest"}
-    leaves = pd.read_csv(out / "tree_leaves.csv")
-    assert leaves["n"].sum() == metrics["n"] and len(leaves) == metrics["tree_leaves"]
+    leaves = pd.read_csv(out / "tree_leaves.csv")  # a segmentation of the customers fitted on
+    assert leaves["n"].sum() == metrics["fit_customers"] and len(leaves) == metrics["tree_leaves"]
     for name in ("tree_leaves", "forest_importance", "brier_curve_models"):
         assert (out / f"{name}.png").stat().st_size > 0
     record = json.loads((out / "findings.json").read_text())
@@ -92,6 +92,50 @@ def test_notebook_on_a_small_synthetic_world(tmp_path):
         assert (out / f"{name}.png").stat().st_size > 0
     calibration = pd.read_csv(out / "calibration.csv")
     assert len(calibration) == 10 and calibration["n"].sum() == metrics["n_test"]
+    check_challengers(out, metrics)
+
+
+def test_notebook_fits_on_a_sample_scores_everyone_and_reads_latin1(tmp_path):
+    """max_fit_rows below the customers: every model fits on the seeded sample (the Cox
+    coefficients are those of a direct fit on churn.fit_sample), the held-out customers come
+    from the sample, and every active customer of the table is scored. The table is a Latin-1
+    export read with encoding latin-1."""
+    world = make_world(n_customers=1200, seed=5, journey=False)
+    world.write(tmp_path / "data")
+    raw = pd.read_csv(tmp_path / "data" / "customers.csv")
+    raw["city"] = np.resize(["Zürich", "Málaga", "Köln"], len(raw))  # bytes that are not UTF-8
+    path = tmp_path / "data" / "customers_latin1.csv"
+    raw.to_csv(path, index=False, encoding="latin-1")
+    out = tmp_path / "out"
+    metrics = run_notebook("01_churn_survival", out, data_path=str(path), encoding="latin-1",
+                           truth_path=str(tmp_path / "data" / "truth.json"), horizon=6, test_size=0.3,
+                           seed=2, max_fit_rows=600)
+
+    assert metrics["fit_customers"] == 600 < metrics["customers"] == metrics["n"] == len(raw)
+    assert metrics["n_test"] == int(np.ceil(0.3 * 600))  # split within the sample
+    active = raw.loc[raw["churn_date"].isna(), "customer_id"]
+    customers = pd.read_csv(out / "customers.csv")
+    assert len(customers) == metrics["n_active"] == len(active)
+    assert customers["customer_id"].tolist() == active.tolist()
+    medians = pd.read_csv(out / "median_survival.csv").set_index("group")
+    assert medians.loc["all", "n"] == 600  # Kaplan-Meier on the sample too
+
+    data = churn.load_churn_data(path, encoding="latin-1", signup_col="signup_date", churn_col="churn_date",
+                                 observation_end=world.truth["observation_end"], time_unit="months",
+                                 id_col="customer_id", covariates=COVARIATES, group_col="plan")
+    sample = churn.fit_sample(data, 600, seed=2)
+    assert (sample["event"] == 0).sum() < len(customers)  # active customers outside the sample are scored
+    direct = churn.CoxChurnModel().fit(sample, COVARIATES).summary_.set_index("covariate")
+    notebook = pd.read_csv(out / "coefficients.csv", keep_default_na=False).set_index("covariate")
+    np.testing.assert_allclose(notebook.loc[direct.index, "coef"], direct["coef"], rtol=1e-6)
+    everyone = churn.CoxChurnModel().fit(data, COVARIATES).summary_.set_index("covariate")
+    assert not np.allclose(notebook.loc[everyone.index, "coef"], everyone["coef"], rtol=1e-3)
+
+    cells = json.loads((out / "01_churn_survival.ipynb").read_text())["cells"]
+    text = "".join("".join(o.get("text", "")) + json.dumps(o.get("data", {}))
+                   for c in cells for o in c.get("outputs", []))
+    assert "random sample of 600 of the 1,200 customers" in text
+    assert f"all {len(active):,} active customers are scored" in text
     check_challengers(out, metrics)
 
 
