@@ -14,14 +14,20 @@ A *source* names a table:
 - a pandas DataFrame or an Ibis table already in hand.
 
 CSV columns are read as text, so that numbers and dates are coerced (and bad values reported)
-in one place, as the pandas loaders do.
+in one place, as the pandas loaders do. CSV files are UTF-8 unless an ``encoding`` is given
+(:data:`CSV_ENCODINGS`); a file that is not valid UTF-8 gets a :class:`DataError` that says so and
+suggests the encoding to give, as :func:`cxlib.core.read_table` does.
 """
 
 from __future__ import annotations
 
+import atexit
+import codecs
 import math
 import os
 import re
+import shutil
+import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +39,7 @@ from .config import resolve_path
 from .errors import DataError, DataWarning, location, show_value
 
 __all__ = ["ENGINES", "DUCKDB_MEMORY_LIMIT", "ROW", "Source", "connect", "check_engine", "read_source",
+           "CSV_ENCODINGS", "csv_encoding",
            "RowRule", "check_rows", "count_rows", "examples", "strip", "blank", "backend_name",
            "strptime", "spark_datetime_pattern", "LogFence", "log_upper_fence"]
 
@@ -46,6 +53,19 @@ _CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".gz"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _DUCKDB_SUFFIXES = {".duckdb", ".db", ".ddb"}
 
+#: Text encodings the engine reads CSV files in (the kit's names; aliases such as ``latin1``,
+#: ``iso-8859-1`` and ``windows-1252`` are accepted, see :func:`csv_encoding`).
+CSV_ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
+# Python's codec name -> the kit's name. ASCII is a subset of UTF-8 and a UTF-8 byte-order mark is
+# read by both engines, so those are plain UTF-8.
+_ENCODING_NAMES = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "iso8859-1": "latin-1",
+                   "cp1252": "cp1252", "utf-16": "utf-16"}
+_ENCODING_HINT = "give the file's encoding, for example encoding: latin-1 (or cp1252 for Windows exports)"
+#: Bytes of a file checked in Python before the engine reads it: an encoding error near the top
+#: gets its line number at once, whatever the engine (Spark would silently replace bad bytes).
+_CHECKED_BYTES = 1 << 20
+_TRANSCODED: dict = {}
+
 
 def check_engine(engine) -> str:
     """The engine's name, or a ``ValueError`` that lists the allowed ones."""
@@ -53,6 +73,30 @@ def check_engine(engine) -> str:
     if name not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     return name
+
+
+def csv_encoding(encoding) -> str:
+    """The kit's name (one of :data:`CSV_ENCODINGS`) of a CSV file's text encoding.
+
+    ``None`` or ``""`` is UTF-8. Aliases are resolved as Python resolves them (``latin1``,
+    ``ISO-8859-1`` and ``l1`` are ``latin-1``; ``windows-1252`` is ``cp1252``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown encoding, or one the engine's CSV readers cannot read.
+    """
+    if encoding in (None, ""):
+        return "utf-8"
+    allowed = "utf-8, latin-1 (iso-8859-1), cp1252 (windows-1252) or utf-16"
+    try:
+        name = codecs.lookup(str(encoding).strip()).name
+    except LookupError:
+        raise ValueError(f"unknown text encoding {encoding!r}; CSV files are read in {allowed}") from None
+    if name not in _ENCODING_NAMES:
+        raise ValueError(f"encoding {encoding!r} is not one the engine reads CSV files in ({allowed}); "
+                         "save the file as UTF-8 and leave encoding empty")
+    return _ENCODING_NAMES[name]
 
 
 def connect(engine: str = "duckdb", *, spark_master: str | None = None):
@@ -105,16 +149,33 @@ class Source:
         ``"table"``, ``"csv"``, ``"parquet"``, ``"duckdb"``, ``"url"`` or ``"ibis"``.
     con : ibis backend
         Where ``table`` lives.
+    table_name : str, optional
+        The kit's name of the table (``"transactions"``), for messages.
+    encoding : str
+        The text encoding a CSV file is read in (:func:`csv_encoding`).
     """
 
     table: object
     name: str
     kind: str
     con: object
+    table_name: str | None = None
+    encoding: str = "utf-8"
 
     def to_pandas(self, expr) -> pd.DataFrame:
-        """Run ``expr`` (built on :attr:`table`) where the table lives and return pandas."""
-        return self.con.to_pandas(expr) if self.con is not None else expr.to_pandas()
+        """Run ``expr`` (built on :attr:`table`) where the table lives and return pandas.
+
+        DuckDB reads a CSV file as a query needs it, so a byte that does not decode far down the
+        file stops the query, not the opening: that error gets the same message as at opening.
+        """
+        try:
+            return self.con.to_pandas(expr) if self.con is not None else expr.to_pandas()
+        except Exception as exc:
+            if self.kind == "csv":
+                error = _decoding_error(exc, self.name, self.table_name, self.encoding)
+                if error is not None:
+                    raise error from exc
+            raise
 
     @property
     def columns(self) -> list[str]:
@@ -142,7 +203,7 @@ def _split_table(text: str) -> tuple[str, str | None]:
 
 
 def read_source(source, *, table: str, engine: str = "duckdb", con=None,
-                spark_master: str | None = None) -> Source:
+                spark_master: str | None = None, encoding: str | None = None) -> Source:
     """Open ``source`` (see the module docstring) as a lazy table in the engine.
 
     Parameters
@@ -155,11 +216,19 @@ def read_source(source, *, table: str, engine: str = "duckdb", con=None,
         Which engine (see :func:`connect`); ignored for an Ibis table, which stays where it is.
     con : ibis backend, optional
         Use this connection instead of the engine's default one.
+    encoding : str, optional
+        Text encoding of a CSV file, one of :data:`CSV_ENCODINGS` or an alias
+        (:func:`csv_encoding`); UTF-8 when not given. Parquet files and database tables store
+        their text encoding themselves: it is ignored for them.
 
     Raises
     ------
     DataError
-        When the file does not exist, its type is not supported, or it cannot be read.
+        When the file does not exist, its type is not supported, or it cannot be read; a CSV file
+        that does not decode in its encoding (by default UTF-8) is named with the line, and the
+        message suggests the encoding to give.
+    ValueError
+        For a CSV file's encoding the engine cannot read.
     """
     import ibis
 
@@ -196,6 +265,8 @@ def read_source(source, *, table: str, engine: str = "duckdb", con=None,
     if not has_glob and not path.exists():
         raise DataError(f"file not found (looked for {path})", table=table, source=text)
     suffix = Path(target).suffix.lower()
+    # only CSV files are decoded by the reader: Parquet and databases keep their own encoding
+    encoding = csv_encoding(encoding) if suffix in _CSV_SUFFIXES else "utf-8"
     try:
         if name is not None or suffix in _DUCKDB_SUFFIXES:
             if not name:
@@ -206,10 +277,14 @@ def read_source(source, *, table: str, engine: str = "duckdb", con=None,
             pattern = str(path / "*.parquet") if path.is_dir() else str(path)
             return Source(con.read_parquet(pattern), str(path), "parquet", con)
         if suffix in _CSV_SUFFIXES:
-            return Source(_read_csv(con, path, suffix), str(path), "csv", con)
+            _check_text(path, encoding, table)
+            return Source(_read_csv(con, path, suffix, encoding, table), str(path), "csv", con, table, encoding)
     except DataError:
         raise
     except Exception as exc:
+        error = _decoding_error(exc, path, table, encoding) if suffix in _CSV_SUFFIXES else None
+        if error is not None:
+            raise error from exc
         hint = ""
         if "TIMESTAMP(NANOS" in str(exc):
             hint = ("; Spark reads microsecond timestamps only: write the file with "
@@ -220,12 +295,123 @@ def read_source(source, *, table: str, engine: str = "duckdb", con=None,
                     "Parquet files, or DATABASE.duckdb::TABLE", table=table, source=text)
 
 
-def _read_csv(con, path: Path, suffix: str):
+def _read_csv(con, path: Path, suffix: str, encoding: str = "utf-8", table: str | None = None):
+    """A CSV file with every column as text, decoded from ``encoding`` (:data:`CSV_ENCODINGS`)."""
     delimiter = "\t" if suffix == ".tsv" else ","
     if con.name == "duckdb":
-        return con.read_csv(str(path), all_varchar=True, delim=delimiter, header=True)
-    # Spark reads every column as text unless asked to infer a schema
-    return con.read_csv(str(path), header=True, sep=delimiter)
+        options = {}
+        if encoding == "cp1252":  # DuckDB has no cp1252 decoder: read a UTF-8 copy instead
+            path = _utf8_copy(path, suffix, encoding, table)
+        elif encoding != "utf-8":
+            if encoding == "utf-16" and _starts_with(path, codecs.BOM_UTF16_BE):
+                # DuckDB reads big-endian UTF-16 as no rows at all, without an error
+                raise DataError("is big-endian UTF-16 (it starts with the bytes FE FF), which DuckDB "
+                                "cannot read; save it as UTF-8 (or little-endian UTF-16), or use "
+                                "engine: spark", table=table, source=path)
+            options["encoding"] = encoding
+        return con.read_csv(str(path), all_varchar=True, delim=delimiter, header=True, **options)
+    # Ibis infers Spark column types unless told not to; the kit reads text (ids such as 007 stay text)
+    options = {"inferSchema": False}
+    if encoding in ("latin-1", "cp1252"):
+        options["encoding"] = "ISO-8859-1"  # Spark 4 has no cp1252 decoder: see _cp1252_columns
+    elif encoding == "utf-16":
+        # a file without a byte-order mark is little-endian, as DuckDB reads it; Spark splits
+        # UTF-16 lines correctly only when it reads each file whole (multiLine)
+        bom = _starts_with(path, codecs.BOM_UTF16_BE) or _starts_with(path, codecs.BOM_UTF16_LE)
+        options.update(encoding="UTF-16" if bom else "UTF-16LE", multiLine=True)
+    t = con.read_csv(str(path), header=True, sep=delimiter, **options)
+    return _cp1252_columns(t) if encoding == "cp1252" else t
+
+
+# cp1252 is latin-1 but for 27 of the bytes 0x80-0x9F (the euro sign, curly quotes, dashes ...);
+# the other 5 are unassigned and stay as latin-1 reads them.
+_CP1252_FROM = "".join(chr(b) for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+_CP1252_TO = bytes(ord(ch) for ch in _CP1252_FROM).decode("cp1252")
+_CP1252 = str.maketrans(_CP1252_FROM, _CP1252_TO)
+
+
+def _cp1252_columns(t):
+    """A table read as latin-1, with the characters cp1252 assigns to 0x80-0x9F put back, in the engine."""
+    return t.select(**{str(name).translate(_CP1252): t[name].translate(_CP1252_FROM, _CP1252_TO)
+                       for name in t.columns})
+
+
+def _opener(path: Path):
+    import gzip
+
+    return gzip.open if path.suffix.lower() == ".gz" else open
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with _opener(path)(path, "rb") as fh:
+        return fh.read(len(prefix)) == prefix
+
+
+def _check_text(path: Path, encoding: str, table: str) -> None:
+    """Decode the top of a UTF-8 file in Python, so a bad byte there is named with its line on any engine.
+
+    Only UTF-8 is checked: every byte is some latin-1 or cp1252 character, and the engines'
+    UTF-16 readers say themselves when a file is not UTF-16.
+    """
+    if encoding != "utf-8":
+        return
+    with _opener(path)(path, "rb") as fh:
+        head = fh.read(_CHECKED_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a cut character at the end is fine
+    except UnicodeDecodeError as exc:
+        line = head[:exc.start].count(b"\n") + 1
+        raise DataError(f"is not valid utf-8 text ({exc.reason}: byte 0x{head[exc.start]:02x} on line {line}); "
+                        f"{_ENCODING_HINT}", table=table, source=path) from None
+
+
+def _decoding_error(exc: BaseException, source, table: str | None, encoding: str) -> DataError | None:
+    """The kit's message for an engine's decoding error, or None for another error."""
+    text = str(exc)
+    if "Invalid unicode" in text:
+        line = re.search(r"CSV Error on Line: (\d+)", text)
+        where = f" (line {line.group(1)})" if line else ""
+        return DataError(f"is not valid utf-8 text{where}; {_ENCODING_HINT}", table=table, source=source)
+    if "not latin-1 encoded" in text:
+        return DataError("is not latin-1 text as the engine reads it: it has bytes 0x80-0x9F, which Windows "
+                         "exports use for the euro sign, curly quotes and dashes; give encoding: cp1252",
+                         table=table, source=source)
+    if "not utf-16 encoded" in text:
+        return DataError(f"is not valid {encoding} text; give the file's encoding (utf-8 when not given, "
+                         "latin-1 or cp1252)", table=table, source=source)
+    return None
+
+
+def _utf8_copy(path: Path, suffix: str, encoding: str, table: str | None) -> Path:
+    """A UTF-8 copy of a CSV file in another encoding, made once per file version and process.
+
+    Streamed in blocks (memory stays small); the copies live in a scratch folder removed at exit.
+    """
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, encoding)
+    if key not in _TRANSCODED or not _TRANSCODED[key].exists():
+        target = Path(_scratch()) / f"{len(_TRANSCODED)}-{path.name.removesuffix('.gz')}"
+        try:
+            with _opener(path)(path, "rt", encoding=encoding, newline="") as src, \
+                    open(target, "w", encoding="utf-8", newline="") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        except UnicodeDecodeError as exc:
+            target.unlink(missing_ok=True)
+            raise DataError(f"is not valid {encoding} text ({exc.reason}: byte 0x{exc.object[exc.start]:02x}); "
+                            "give the file's encoding (utf-8 when not given, latin-1)",
+                            table=table, source=path) from None
+        _TRANSCODED[key] = target
+    return _TRANSCODED[key]
+
+
+def _scratch() -> str:
+    if "dir" not in _SCRATCH:
+        _SCRATCH["dir"] = tempfile.mkdtemp(prefix="cx-csv-")
+        atexit.register(shutil.rmtree, _SCRATCH["dir"], True)
+    return _SCRATCH["dir"]
+
+
+_SCRATCH: dict = {}
 
 
 def strip(col):

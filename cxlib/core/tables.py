@@ -35,14 +35,15 @@ def read_table(path: str | os.PathLike, table: str, *, encoding: str | None = No
     CSV columns are read as text so that coercion (and its error messages) happens in one
     place, :func:`to_numeric` and :func:`to_datetime`; ``encoding`` is the CSV's text encoding
     (UTF-8 unless given). Other sources (a glob or folder of Parquet files,
-    ``DB.duckdb::TABLE``, an Ibis ``URL::TABLE``) are read through :mod:`cxlib.core.engine`.
+    ``DB.duckdb::TABLE``, an Ibis ``URL::TABLE``) are read through :mod:`cxlib.core.engine`,
+    with the same ``encoding`` (which only CSV files use).
     A header that names a column twice is refused.
     """
     text = os.fspath(path)
     if "::" in text or any(ch in text for ch in "*?[") or resolve_path(text).is_dir():
         from .engine import read_source
 
-        src = read_source(text, table=table)
+        src = read_source(text, table=table, encoding=encoding)
         df = src.to_pandas(src.table)
         df.attrs.update(source=src.name, table=table)
         return df

@@ -17,6 +17,11 @@ number above 12: month-first) and refused when nothing settles it.
 Amounts far above the bulk (by default above ``exp(median + 5 x 1.4826 x MAD)`` of the log
 amounts, :data:`OUTLIER_MADS`) are kept and reported with a warning; :meth:`TransactionLog.capped`
 gives the log with them capped at that limit, to see what they change.
+
+Negative amounts (returns) are refused unless ``allow_returns``. A log that keeps them is for
+measures that net them (RFM's net spend); the purchase summaries of :mod:`cxlib.clv` refuse it,
+because a return is not a purchase day and a negative amount breaks the spend model:
+:meth:`TransactionLog.purchases` gives the log without them.
 """
 
 from __future__ import annotations
@@ -82,6 +87,10 @@ class TransactionLog:
         amounts or with the check switched off.
     n_outliers : int
         Rows with an amount above ``amount_fence.limit``.
+    allow_returns : bool
+        Whether negative amounts (returns) were kept.
+    n_returns : int
+        Rows with a negative amount (0 unless ``allow_returns``).
     """
 
     source: Source
@@ -93,6 +102,8 @@ class TransactionLog:
     amount_col: str | None = "amount"
     amount_fence: LogFence | None = None
     n_outliers: int = 0
+    allow_returns: bool = False
+    n_returns: int = 0
     _facts: dict | None = field(default=None, init=False, repr=False)
 
     def capped(self) -> TransactionLog:
@@ -108,6 +119,18 @@ class TransactionLog:
             return self
         rows = self.rows.mutate(amt=ibis.least(self.rows.amt, ibis.literal(self.amount_fence.limit)))
         return replace(self, rows=rows)
+
+    def purchases(self) -> TransactionLog:
+        """The log without its returns (negative amounts), keeping its observation end.
+
+        The observation end stays the one given, else the last day of the whole log, returns
+        included, so that recency is measured to the same day with or without returns. Without
+        returns, the log itself.
+        """
+        if not self.n_returns:
+            return self
+        return replace(self, rows=self.rows.filter(self.rows.amt >= 0), end_day=self.last_day(),
+                       allow_returns=False, n_returns=0)
 
     def to_pandas(self, expr) -> pd.DataFrame:
         return self.source.to_pandas(expr)
@@ -151,13 +174,15 @@ class TransactionLog:
 def transaction_log(transactions, customer_col: str = "customer_id", date_col: str = "timestamp",
                     amount_col: str | None = "amount", observation_end=None, *, engine: str = "duckdb",
                     con=None, spark_master: str | None = None, date_format: str | None = None,
-                    outlier_mads: float | None = OUTLIER_MADS) -> TransactionLog:
+                    outlier_mads: float | None = OUTLIER_MADS, encoding: str | None = None,
+                    allow_returns: bool = False) -> TransactionLog:
     """Open and validate a transaction log in the engine.
 
     Parameters
     ----------
     transactions : str, path-like, DataFrame, ibis.Table, Source or TransactionLog
-        The log (see :func:`cxlib.core.engine.read_source`).
+        The log (see :func:`cxlib.core.engine.read_source`). A ``TransactionLog`` is returned as
+        it is, unless it kept returns and ``allow_returns`` is not set (see Raises).
     customer_col, date_col, amount_col : str
         Column names; ``amount_col=None`` (or ``""``) for a log without amounts.
     observation_end : date-like, optional
@@ -171,15 +196,27 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     outlier_mads : float, optional
         Flag amounts above ``exp(median + outlier_mads x 1.4826 x MAD)`` of the log of the
         positive amounts (:data:`OUTLIER_MADS`); 0 or None switches the check off.
+    encoding : str, optional
+        Text encoding of a CSV file (``latin-1``, ``cp1252``, ``utf-16``; UTF-8 when not given),
+        see :func:`cxlib.core.engine.csv_encoding`.
+    allow_returns : bool
+        Keep negative amounts (returns) instead of refusing them; the outlier limit is still
+        computed from, and applied to, the positive amounts only. Such a log is for measures that
+        net returns against purchases (RFM's net spend); :meth:`TransactionLog.purchases` drops
+        them.
 
     Raises
     ------
     DataError
         Missing columns (all listed at once), blank ids, blank or unparseable dates, numeric
         dates that read both day-first and month-first (or mix the two), blank, non-numeric,
-        non-finite (inf, nan) or negative amounts, purchases after ``observation_end``.
+        non-finite (inf, nan) or negative amounts (unless ``allow_returns``), purchases after
+        ``observation_end``, a CSV file that is not valid text in its encoding; and a
+        ``TransactionLog`` that kept returns, given where returns are not allowed (the purchase
+        summaries of :mod:`cxlib.clv`).
     ValueError
-        A negative ``outlier_mads``, or a ``date_format`` directive the engine cannot read.
+        A negative ``outlier_mads``, a ``date_format`` directive the engine cannot read, or an
+        encoding it cannot read.
 
     Warns
     -----
@@ -191,10 +228,13 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     import ibis.expr.types as ir
 
     if isinstance(transactions, TransactionLog):
+        if transactions.n_returns and not allow_returns:
+            _refuse_returns(transactions)
         return transactions
     outlier_mads = _check_mads(outlier_mads)
     amount_col = amount_col or None
-    src = read_source(transactions, table=TABLE, engine=engine, con=con, spark_master=spark_master)
+    src = read_source(transactions, table=TABLE, engine=engine, con=con, spark_master=spark_master,
+                      encoding=encoding)
     _require_columns(src, [customer_col, date_col] + ([amount_col] if amount_col else []))
     t = src.table
     raw_id = t[customer_col]
@@ -204,10 +244,12 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     end_day = None if observation_end in (None, "") else to_day(observation_end)
     zero = (lambda t, a=amt: a == 0) if amount_col else None
     also = {**dates.conditions(), **({"zero": zero} if zero else {})}
-    rules = _rules(dates, amt, customer_col, amount_col, end_day)
+    if amount_col and allow_returns:  # counted in the same pass
+        also["returns"] = lambda t, a=amt: a < 0
+    rules = _rules(dates, amt, customer_col, amount_col, end_day, allow_returns)
     counts = check_rows(src, rules, table=TABLE, also=also)
     if dates.settle(counts):  # numeric dates: check them again, now that the layout is known
-        check_rows(src, _rules(dates, amt, customer_col, amount_col, end_day), table=TABLE)
+        check_rows(src, _rules(dates, amt, customer_col, amount_col, end_day, allow_returns), table=TABLE)
     dates.warn(counts)
     if counts.get("zero"):
         _warn_rows(src, counts["zero"], zero, [customer_col, amount_col], amount_col,
@@ -222,7 +264,21 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     if src.has_row_numbers:
         typed[ROW] = t[ROW]
     return TransactionLog(src, t.select(**typed), customer_col, end_day, amount_col is not None,
-                          date_col, amount_col, fence, n_outliers)
+                          date_col, amount_col, fence, n_outliers, bool(amount_col and allow_returns),
+                          counts.get("returns", 0))
+
+
+def _refuse_returns(log: TransactionLog) -> None:
+    """A log that kept returns, where only purchases make sense."""
+    a = log.rows.amt
+    shown = log.to_pandas(log.rows.filter(a < 0).select("c", "amt").limit(3))
+    examples_ = ", ".join(f"{c!r}: {v:g}" for c, v in zip(shown["c"], shown["amt"]))
+    n = log.n_returns
+    raise DataError(f"the log keeps {n:,} row{'s' if n != 1 else ''} with negative amounts (returns; "
+                    f"e.g. {examples_}), opened with allow_returns. The purchase summary counts purchase "
+                    "days and models spend per purchase, and a return is neither: pass log.purchases() "
+                    "(the log without returns), or net each return against its purchase first",
+                    source=log.source.name, table=TABLE, column=log.amount_col, n_rows=n)
 
 
 def _check_mads(outlier_mads) -> float:
@@ -251,7 +307,8 @@ def _amounts(raw):
     return raw.cast("float64")
 
 
-def _rules(dates: _DateColumn, amt, customer_col: str, amount_col: str | None, end_day: int | None) -> list[RowRule]:
+def _rules(dates: _DateColumn, amt, customer_col: str, amount_col: str | None, end_day: int | None,
+           allow_returns: bool = False) -> list[RowRule]:
     """The rules every row must keep, in the order their messages are given."""
     date_col = dates.column
     rules = [
@@ -269,11 +326,14 @@ def _rules(dates: _DateColumn, amt, customer_col: str, amount_col: str | None, e
             RowRule(lambda t, a=amt: (a.abs() > sys.float_info.max) | (a.isnan() & ~blank(t[amount_col])),
                     "non-finite amounts (inf or nan); expected a finite number in every row", amount_col,
                     show=[customer_col, dates.column, amount_col]),
-            RowRule(lambda t, a=amt: a < 0,
-                    "negative amounts (returns); the spend model needs purchase values, not refunds. Net "
-                    "each return against its purchase, or drop returns, before summarizing",
-                    amount_col, show=[customer_col, date_col, amount_col]),
         ]
+        if not allow_returns:
+            rules.append(RowRule(
+                lambda t, a=amt: a < 0,
+                "negative amounts (returns); the spend model needs purchase values, not refunds. Net "
+                "each return against its purchase, or drop returns, before summarizing (for measures "
+                "that net them, such as RFM's net spend, pass allow_returns=True to keep returns)",
+                amount_col, show=[customer_col, date_col, amount_col]))
     if end_day is not None:
         day = (dates.ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64")
         rules.append(RowRule(

@@ -85,6 +85,7 @@ def _engine(value):
 
 
 def _encoding(value):
+    """Any codec Python knows: the pandas readers of plain CSV files take them all."""
     import codecs
 
     if value in ("", None):
@@ -94,6 +95,23 @@ def _encoding(value):
     except LookupError:
         return False
     return True
+
+
+def _engine_encoding(value):
+    """The encodings the engine's CSV readers (DuckDB, Spark) can read."""
+    from ..core.engine import csv_encoding
+
+    if value in ("", None):
+        return True
+    try:
+        csv_encoding(value)
+    except ValueError:
+        return False
+    return True
+
+
+_ENGINE_ENCODING = (_engine_encoding, 'utf-8, latin-1 (iso-8859-1), cp1252 (windows-1252) or utf-16, '
+                                      'or "" for UTF-8 (the engine reads these)')
 
 
 def _is_number(value) -> bool:
@@ -141,8 +159,11 @@ NOTEBOOK_RULES = {
         "criterion": (lambda v: v in ("silhouette", "calinski_harabasz", "bic", "majority"),
                       "silhouette, calinski_harabasz, bic or majority"),
     },
-    "07_next_best_action": {"k": _number(1, integer=True)},
+    "07_next_best_action": {"k": _number(1, integer=True), "encoding": _ENGINE_ENCODING},
 }
+# Notebooks whose CSV inputs go through the engine accept only the encodings it reads.
+for _nb in ("00_overview", "02_satisfaction_drivers", "03_segmentation", "04_clv", "05_journey"):
+    NOTEBOOK_RULES.setdefault(_nb, {})["encoding"] = _ENGINE_ENCODING
 
 
 def _coerce(value, kind: str, default):

@@ -12,16 +12,20 @@ __all__ = ["churn_by_customer", "satisfaction_by_customer", "survey_by_customer"
            "kruskal_by_segment", "effect_size_label", "describe_test"]
 
 
-def churn_by_customer(customers_path, *, observation_end=None, columns=None) -> pd.Series:
+def churn_by_customer(customers_path, *, observation_end=None, columns=None,
+                      encoding: str | None = None) -> pd.Series:
     """0/1 churn flag by customer id from the customers table (blank churn date = active).
 
-    ``columns`` maps canonical names to yours, as in :func:`cxlib.data.load_customers`.
+    ``columns`` maps canonical names to yours, as in :func:`cxlib.core.load_customers`;
+    ``encoding`` is a CSV file's text encoding (UTF-8 when not given).
     """
-    cust = load_customers(customers_path, observation_end=observation_end, columns=columns)
+    cust = load_customers(customers_path, observation_end=observation_end, columns=columns,
+                          encoding=encoding or None)
     return cust.set_index("customer_id")["churned"]
 
 
-def survey_by_customer(survey_path, *, column: str = "overall", columns=None) -> pd.DataFrame:
+def survey_by_customer(survey_path, *, column: str = "overall", columns=None,
+                       encoding: str | None = None) -> pd.DataFrame:
     """Mean satisfaction and the number of responses, by customer id.
 
     Parameters
@@ -33,6 +37,8 @@ def survey_by_customer(survey_path, *, column: str = "overall", columns=None) ->
         The score averaged (customers answering twice are averaged).
     columns : mapping, optional
         Canonical names mapped to yours, as in :func:`cxlib.core.load_survey`.
+    encoding : str, optional
+        A CSV file's text encoding (UTF-8 when not given).
 
     Returns
     -------
@@ -45,7 +51,8 @@ def survey_by_customer(survey_path, *, column: str = "overall", columns=None) ->
         When the survey has no customer id column: satisfaction by segment needs to know who
         answered.
     """
-    survey = load_survey(survey_path, nps=False, columns=columns)  # only the overall score is used
+    # only the overall score is used
+    survey = load_survey(survey_path, nps=False, columns=columns, encoding=encoding or None)
     require_columns(survey, ["customer_id"], table="survey", source=survey.attrs.get("source"),
                     mapping=columns)
     linked = survey.dropna(subset=["customer_id"])

@@ -4,8 +4,9 @@ The marketer's baseline before any clustering (Hughes 1994, *Strategic Database 
 score each customer 1-5 on how recently, how often and how much they bought, and read the
 score grid as named segments ("champions", "at risk", ...).
 
-The purchase summary comes from :func:`cxlib.rfm_summary.rfm_summary`, the code the CLV
-notebook uses, so both notebooks agree on what a purchase, a repeat and a day are.
+The purchase summary comes from :func:`cxlib.clv.rfm_summary`, the code the CLV notebook uses,
+so both notebooks agree on what a purchase, a repeat and a day are. Both reduce the log in the
+engine (:func:`cxlib.core.transaction_log`): only one row per customer reaches pandas.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, DataWarning, location
+from ..core import DataError, DataWarning, location, transaction_log
 from ..clv import rfm_summary
 
-__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "rfm_segment_summary", "RF_GRID",
+__all__ = ["rfm_table", "rfm_and_rows", "rfm_scores", "rfm_segments", "rfm_segment_summary", "RF_GRID",
            "SEGMENT_ACTIONS", "score"]
 
 #: The R x F score grid read as named segments: ``(name, recency scores, frequency scores)``.
@@ -59,17 +60,24 @@ SEGMENT_ACTIONS = {
 }
 
 
-def rfm_table(transactions: pd.DataFrame, *, customer_col: str = "customer_id",
-              date_col: str = "timestamp", amount_col: str = "amount", observation_end=None,
-              time_unit: str = "D", allow_returns: bool = False) -> pd.DataFrame:
+def rfm_table(transactions, *, customer_col: str = "customer_id", date_col: str = "timestamp",
+              amount_col: str = "amount", observation_end=None, time_unit: str = "D",
+              allow_returns: bool = False, engine: str = "duckdb", con=None, spark_master: str | None = None,
+              date_format: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer, as a marketer defines them.
+
+    The log is validated and reduced in the engine (:func:`cxlib.core.transaction_log`); only
+    one row per customer reaches pandas.
 
     Parameters
     ----------
-    transactions : DataFrame
-        One row per purchase (see :func:`cxlib.data.load_transactions`).
+    transactions : str, path-like, DataFrame, ibis.Table or TransactionLog
+        One row per purchase: a file or table the engine reads, a DataFrame, or a log already
+        opened (then with ``allow_returns`` if it kept returns).
+    customer_col, date_col, amount_col : str
+        The log's column names.
     observation_end : date-like, optional
-        The day the analysis is made; defaults to the last day of the log.
+        The day the analysis is made; defaults to the last day of the log (returns included).
     time_unit : {"D", "W", "M"}
         Unit of ``recency`` and ``tenure`` (days by default, as RFM reports usually are).
     allow_returns : bool
@@ -77,10 +85,13 @@ def rfm_table(transactions: pd.DataFrame, *, customer_col: str = "customer_id",
         returns counts in neither frequency nor recency, while ``monetary`` is **net spend**,
         purchases minus returns, and a ``returned`` column holds the amount returned. Without
         it a negative amount is an error.
+    engine, con, spark_master, date_format, encoding
+        Where the rows are processed and how the file is read (:func:`cxlib.core.transaction_log`).
 
     Returns
     -------
-    DataFrame indexed by customer id with
+    DataFrame indexed by customer id (a DataFrame's customers in order of first purchase, a
+    file's sorted by id) with
 
     - ``recency``: time since the last purchase (``T - recency`` in the CLV summary);
     - ``frequency``: number of purchase days, the first one included (CLV's ``frequency + 1``);
@@ -93,39 +104,53 @@ def rfm_table(transactions: pd.DataFrame, *, customer_col: str = "customer_id",
     purchase to measure recency or frequency from: they are left out, with a
     :class:`~cxlib.core.DataWarning`.
     """
-    amounts = pd.to_numeric(transactions[amount_col], errors="coerce")
-    purchases = transactions
-    returns = (amounts < 0).to_numpy() if allow_returns else np.zeros(len(transactions), bool)
-    if returns.any():
-        purchases = transactions.loc[~returns]
-        if observation_end in (None, ""):
-            # the log's last day, returns included, as without returns
-            observation_end = pd.to_datetime(transactions[date_col]).max().normalize()
-    summary = rfm_summary(purchases, customer_col=customer_col, date_col=date_col,
-                          amount_col=amount_col, observation_end=observation_end, time_unit=time_unit)
+    log = transaction_log(transactions, customer_col, date_col, amount_col, observation_end or None,
+                          engine=engine, con=con, spark_master=spark_master, date_format=date_format,
+                          encoding=encoding, allow_returns=allow_returns)
+    return rfm_and_rows(log, time_unit=time_unit)[0]
+
+
+def rfm_and_rows(log, *, time_unit: str = "D") -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`rfm_table` of an opened log, and the log's rows per customer (returns included).
+
+    The row counts come with the spend, in the same pass, so that the log's join with another
+    table can be measured (:func:`cxlib.core.join_coverage`) without reading it again. Returns
+    are kept as such if the log kept them (``transaction_log(..., allow_returns=True)``).
+    """
+    allow_returns = log.allow_returns
+    # The purchase summary is the CLV notebook's own, on the purchases alone (returns are no
+    # purchase days); their observation end is the whole log's, so recency does not move.
+    summary = rfm_summary(log.purchases(), time_unit=time_unit)
+    per = _per_customer(log, allow_returns)
     out = pd.DataFrame(index=summary.index)
     out["recency"] = summary["T"] - summary["recency"]
     out["frequency"] = summary["frequency"] + 1
     # The CLV summary's monetary_value is the mean of the *repeat* purchases (the first one is
     # excluded because the Gamma-Gamma model needs it so); a marketer's M is everything the
-    # customer spent, so it is one groupby here, over returns too: net spend. rfm_summary has
-    # already validated the amounts of the purchases.
-    ids = transactions[customer_col].to_numpy()
-    spend = amounts.groupby(ids).sum()
-    out["monetary"] = spend.reindex(out.index).to_numpy()
+    # customer spent, over returns too: net spend.
+    out["monetary"] = per["spend"].reindex(out.index).to_numpy()
     out["avg_spend"] = out["monetary"] / out["frequency"]
     out["tenure"] = summary["T"]
     if allow_returns:
-        returned = (-amounts.where(amounts < 0, 0.0)).groupby(ids).sum()
-        out["returned"] = returned.reindex(out.index).fillna(0.0).to_numpy()
-        _warn_returns_only(spend.index.difference(out.index), transactions)
-    return out
+        out["returned"] = per["returned"].reindex(out.index).fillna(0.0).to_numpy()
+        _warn_returns_only(per.index.difference(out.index), log.source.name)
+    return out, per["rows"]
 
 
-def _warn_returns_only(ids: pd.Index, transactions: pd.DataFrame) -> None:
+def _per_customer(log, allow_returns: bool) -> pd.DataFrame:
+    """Rows, total (net) spend and amount returned per customer, in one pass in the engine."""
+    r = log.rows
+    aggs = {"rows": r.count(), "spend": r.amt.sum()}
+    if allow_returns:
+        aggs["returned"] = (-r.amt).sum(where=r.amt < 0)
+    per = log.to_pandas(r.group_by("c").aggregate(**aggs))
+    return per.set_index(pd.Index(per["c"].to_numpy(), name=log.customer_col)).drop(columns="c")
+
+
+def _warn_returns_only(ids: pd.Index, source) -> None:
     """Say which customers have only returns: RFM cannot place them."""
     if len(ids):
-        source = transactions.attrs.get("source")
+        ids = ids.sort_values()
         examples = ", ".join(map(str, ids[:5])) + (", ..." if len(ids) > 5 else "")
         warnings.warn(f"{location(source, 'transactions', 'amount')}: {len(ids):,} customer"
                       f"{'s have' if len(ids) != 1 else ' has'} only returns and no purchase "

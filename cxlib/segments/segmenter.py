@@ -88,13 +88,14 @@ def _threads(n_rows: int):
 
 
 def load_features(path, features: Sequence[str], *, id_column: str = "customer_id",
-                  table: str = TABLE) -> pd.DataFrame:
+                  table: str = TABLE, encoding: str | None = None) -> pd.DataFrame:
     """Read a per-customer table and return the numeric features indexed by customer id.
 
     Every problem (missing columns, duplicate ids, text in a numeric column) is a
-    :class:`~cxlib.data.DataError` that names the file, the column and example rows.
+    :class:`~cxlib.data.DataError` that names the file, the column and example rows;
+    ``encoding`` is a CSV file's text encoding (UTF-8 when not given).
     """
-    raw = read_table(path, table)
+    raw = read_table(path, table, encoding=encoding or None)
     source = raw.attrs.get("source")
     features = list(features)
     require_columns(raw, [id_column, *features], table=table, source=source)
@@ -701,7 +702,8 @@ NO_PURCHASE_VALUES = {"frequency": 0.0, "monetary": 0.0}
 
 def load_inputs(data_path, transactions_path, features: Sequence[str], *, observation_end=None,
                 id_column: str = "customer_id", transaction_columns=None,
-                allow_returns: bool = False) -> SegmentInputs:
+                allow_returns: bool = False, engine: str = "duckdb", spark_master: str | None = None,
+                encoding: str | None = None) -> SegmentInputs:
     """The clustering features and the RFM table, from whichever tables are given.
 
     Features found in the per-customer table ``data_path`` are read from it; the others must
@@ -719,11 +721,16 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
     id_column : str
         The customer id column of ``data_path``.
     transaction_columns : mapping, optional
-        The canonical transaction columns mapped to yours (see
-        :func:`cxlib.core.load_transactions`).
+        The canonical transaction columns (``customer_id``, ``timestamp``, ``amount``) mapped to
+        yours.
     allow_returns : bool
         Keep negative amounts (returns) instead of refusing them; RFM monetary is then net
         spend (see :func:`~cxlib.segments.rfm.rfm_table`).
+    engine, spark_master : str
+        Where the purchase log is validated and reduced to one row per customer
+        (:func:`cxlib.core.transaction_log`); only that reaches pandas.
+    encoding : str, optional
+        Text encoding of the CSV inputs (``latin-1``, ``cp1252``, ...); UTF-8 when not given.
 
     Returns
     -------
@@ -738,15 +745,19 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
         (:func:`cxlib.core.join_coverage`); transactions of customers missing from ``data_path``
         give a :class:`~cxlib.core.DataWarning` with counts and examples.
     """
-    from ..core import join_coverage, load_transactions
-    from .rfm import rfm_table
+    from ..core import join_coverage, transaction_log
+    from .rfm import rfm_and_rows
 
     features = list(features)
-    rfm, tx = None, None
+    rfm, rows = None, None
     if transactions_path not in (None, ""):
-        tx = load_transactions(transactions_path, observation_end=observation_end or None,
-                               columns=transaction_columns, allow_returns=allow_returns)
-        rfm = rfm_table(tx, observation_end=observation_end or None, allow_returns=allow_returns)
+        cols = {"customer_id": "customer_id", "timestamp": "timestamp", "amount": "amount",
+                **{k: v for k, v in (transaction_columns or {}).items() if v}}
+        log = transaction_log(transactions_path, cols["customer_id"], cols["timestamp"], cols["amount"],
+                              observation_end or None, engine=engine, spark_master=spark_master or None,
+                              encoding=encoding or None, allow_returns=allow_returns)
+        rfm, rows = rfm_and_rows(log)
+        rfm.index.name = "customer_id"  # the canonical name, whatever the file calls it
     if data_path in (None, ""):
         if rfm is None:
             raise DataError("give data_path (a per-customer table) or transactions_path (RFM is "
@@ -755,19 +766,20 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
         X = rfm[features]
         X.attrs.update(table="rfm (built from transactions)")
         return SegmentInputs(check_features(X), rfm, [])
-    raw = read_table(data_path, TABLE)
+    raw = read_table(data_path, TABLE, encoding=encoding or None)
     own = [f for f in features if f in raw.columns]
     from_rfm = [f for f in features if f not in raw.columns]
     if from_rfm and (rfm is None or any(f not in rfm.columns for f in from_rfm)):
         require_columns(raw, features, table=TABLE, source=raw.attrs.get("source"))
-    X = load_features(data_path, own, id_column=id_column) if own else None
+    X = load_features(data_path, own, id_column=id_column, encoding=encoding) if own else None
     joins = []
-    if X is not None and tx is not None:
+    if X is not None and rows is not None:
         # Every purchase should belong to a clustered customer; not every customer has bought,
-        # so only the transactions' side warns. Measured before any RFM column is matched in.
-        joins.append(join_coverage(X.index, tx["customer_id"], left=f"features ({data_path})",
-                                   right=f"transactions ({transactions_path})", key="customer_id",
-                                   expect="right"))
+        # so only the transactions' side warns. Measured before any RFM column is matched in,
+        # from the log's rows per customer (counted in the engine with the spend).
+        joins.append(join_coverage(X.index, rows.index, right_counts=rows.to_numpy(),
+                                   left=f"features ({data_path})", right=f"transactions ({transactions_path})",
+                                   key="customer_id", expect="right"))
     if from_rfm:
         extra = rfm[from_rfm].reindex(X.index if X is not None else rfm.index)
         extra = extra.fillna({c: v for c, v in NO_PURCHASE_VALUES.items() if c in extra})

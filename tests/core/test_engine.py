@@ -299,3 +299,38 @@ def test_spark_agrees_on_outliers_and_dates(world, tmp_path, reference, spark_av
     text.to_csv(tmp_path / "inf.csv", index=False)
     with pytest.raises(DataError, match=r"1 row \(e\.g\. \(.*amount='inf'\)\): non-finite amounts"):
         clv.transaction_log(tmp_path / "inf.csv", engine="spark")
+
+
+def test_returns_are_kept_only_when_asked_and_the_purchase_summaries_refuse_them(world, reference):
+    tx = world.transactions
+    returns = tx.iloc[::9].assign(amount=lambda d: -(d["amount"] / 2).round(2))
+    log_with_returns = pd.concat([tx, returns], ignore_index=True)
+    with pytest.raises(DataError, match=r"negative amounts.*pass allow_returns=True to keep returns"):
+        clv.transaction_log(log_with_returns, observation_end=END)
+    log = clv.transaction_log(log_with_returns, observation_end=END, allow_returns=True)
+    assert log.allow_returns and log.n_returns == len(returns)
+    # the outlier limit is that of the positive amounts alone
+    alone = clv.transaction_log(tx, observation_end=END)
+    assert log.amount_fence.limit == alone.amount_fence.limit and log.n_outliers == alone.n_outliers
+    # a return is not a purchase day, and a negative amount breaks the spend model
+    for summarize in (lambda lg: clv.rfm_summary(lg, observation_end=END),
+                      lambda lg: clv.calibration_and_holdout(lg, calibration_end=CAL_END, observation_end=END),
+                      lambda lg: clv.rfm_summary(lg, amount_col=None)):
+        with pytest.raises(DataError, match=rf"table 'transactions', column 'amount': the log keeps "
+                                            rf"{len(returns)} rows with negative amounts.*log\.purchases\(\)"):
+            summarize(log)
+    # without them, the summary of the purchases alone
+    pd.testing.assert_frame_equal(clv.rfm_summary(log.purchases(), observation_end=END, sort=True), reference)
+    # a log that kept no returns is summarized as it is
+    none_kept = clv.transaction_log(tx, observation_end=END, allow_returns=True)
+    assert none_kept.n_returns == 0 and none_kept.purchases() is none_kept
+    pd.testing.assert_frame_equal(clv.rfm_summary(none_kept, sort=True), reference)
+
+
+def test_the_purchases_keep_the_whole_logs_observation_end():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "timestamp": ["2025-01-01", "2025-01-09", "2025-01-03"],
+                       "amount": ["5", "-5", "7"]})
+    log = clv.transaction_log(tx, allow_returns=True)
+    summary = clv.rfm_summary(log.purchases(), time_unit="D", sort=True)
+    # the last day is that of the return (9 January), not of the last purchase (3 January)
+    assert summary["T"].tolist() == [8.0, 6.0] and summary["frequency"].tolist() == [0, 0]

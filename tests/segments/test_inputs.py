@@ -175,3 +175,110 @@ def test_customers_missing_from_the_truth_are_left_out_of_its_ari(small_world):
     labels = segments.Segmenter(k=4, seed=3).fit(X).labels_
     assert table["ari_vs_truth"].item() == pytest.approx(adjusted_rand_score(truth[30:], labels[30:]))
     assert table["ari_vs_truth"].item() != full["ari_vs_truth"].item()
+
+
+# --------------------------------------------------------------------------- RFM in the engine
+
+
+def pandas_rfm(tx: pd.DataFrame, observation_end=None, allow_returns: bool = False) -> pd.DataFrame:
+    """RFM by hand in pandas, from the whole log: the numbers the engine must give."""
+    ts = pd.to_datetime(tx["timestamp"])
+    amount = pd.to_numeric(tx["amount"])
+    day = ts.dt.normalize()
+    end = pd.Timestamp(observation_end) if observation_end else day.max()  # returns included
+    bought = amount >= 0 if allow_returns else pd.Series(True, index=tx.index)
+    days = pd.DataFrame({"c": tx["customer_id"], "day": day})[bought].drop_duplicates()
+    per = days.groupby("c")["day"].agg(["min", "max", "size"])
+    out = pd.DataFrame({"recency": (end - per["max"]).dt.days.astype(float),
+                        "frequency": per["size"].astype(float),
+                        "monetary": amount.groupby(tx["customer_id"]).sum().reindex(per.index)})
+    out["avg_spend"] = out["monetary"] / out["frequency"]
+    out["tenure"] = (end - per["min"]).dt.days.astype(float)
+    if allow_returns:
+        out["returned"] = (-amount.where(amount < 0, 0.0)).groupby(tx["customer_id"]).sum().reindex(per.index)
+    return out.rename_axis("customer_id")
+
+
+def assert_same_rfm(rfm: pd.DataFrame, expected: pd.DataFrame) -> None:
+    rfm = rfm.sort_index()
+    assert list(rfm.columns) == list(expected.columns) and rfm.index.equals(expected.index)
+    for col in ("recency", "frequency", "tenure"):  # whole days: exactly
+        assert np.array_equal(rfm[col].to_numpy(), expected[col].to_numpy()), col
+    for col in [c for c in ("monetary", "avg_spend", "returned") if c in rfm]:
+        # sums of the same amounts in another order differ in the last bit at most
+        np.testing.assert_allclose(rfm[col].to_numpy(), expected[col].to_numpy(), rtol=1e-12, atol=0)
+
+
+@pytest.fixture(scope="module")
+def bundled_with_returns(tmp_path_factory):
+    from cxlib.core import DATA_DIR
+
+    path = DATA_DIR / "transactions.csv"
+    tx = pd.read_csv(path, dtype=str)
+    returns = tx.iloc[::7].assign(amount=lambda d: (-pd.to_numeric(d["amount"]) / 3).round(2).astype(str))
+    mixed = pd.concat([tx, returns]).sample(frac=1, random_state=3)  # returns anywhere in the file
+    mixed_path = tmp_path_factory.mktemp("rfm") / "tx_returns.csv"
+    mixed.to_csv(mixed_path, index=False)
+    return path, tx, mixed_path, mixed
+
+
+def test_rfm_in_the_engine_gives_the_numbers_of_the_whole_log_in_pandas(bundled_with_returns):
+    path, tx, mixed_path, mixed = bundled_with_returns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        for end in ("2025-12-31", None):
+            assert_same_rfm(segments.rfm_table(path, observation_end=end), pandas_rfm(tx, end))
+            assert_same_rfm(segments.rfm_table(mixed_path, observation_end=end, allow_returns=True),
+                            pandas_rfm(mixed, end, allow_returns=True))
+        # and load_inputs, which measures the join from the log's rows per customer
+        X, rfm, joins = segments.load_inputs("", mixed_path, ["recency", "monetary"], allow_returns=True)
+    assert_same_rfm(rfm, pandas_rfm(mixed, allow_returns=True))
+    assert X.index.equals(rfm.index) and joins == []
+
+
+def test_load_inputs_counts_every_row_of_the_log_in_the_join(small_world, tmp_path):
+    _, paths = small_world
+    tx = pd.read_csv(paths["transactions"])
+    returns = tx.iloc[::5].assign(amount=lambda d: -(d["amount"] / 2).round(2))
+    tx_path = write(pd.concat([tx, returns]), tmp_path / "tx_returns.csv")
+    _, _, (cov,) = segments.load_inputs(paths["customers"], tx_path, ["age", "monetary"],
+                                        observation_end="2025-12-31", allow_returns=True)
+    assert cov.right_rows == len(tx) + len(returns) == cov.right_matched  # returns are rows of the log too
+    assert cov.left_rows == 300 and cov.left_matched == tx["customer_id"].nunique()
+
+
+def test_load_inputs_reads_encoded_inputs(small_world, tmp_path):
+    _, paths = small_world
+    cust = pd.read_csv(paths["customers"], dtype=str)
+    tx = pd.read_csv(paths["transactions"], dtype=str)
+    rename = {"C000001": "Andrée €"}  # only cp1252 has the euro sign in one byte
+    cust["customer_id"] = cust["customer_id"].replace(rename)
+    tx["customer_id"] = tx["customer_id"].replace(rename)
+    cust.to_csv(tmp_path / "cust.csv", index=False, encoding="cp1252")
+    tx.to_csv(tmp_path / "tx.csv", index=False, encoding="cp1252")
+    with pytest.raises(DataError, match=r"is not valid utf-8 text.*encoding: latin-1"):
+        segments.load_inputs(tmp_path / "cust.csv", tmp_path / "tx.csv", ["age", "frequency"])
+    X, rfm, (cov,) = segments.load_inputs(tmp_path / "cust.csv", tmp_path / "tx.csv", ["age", "frequency"],
+                                          observation_end="2025-12-31", encoding="cp1252")
+    assert "Andrée €" in X.index and "Andrée €" in rfm.index and cov.right_matched == cov.right_rows
+    churned = segments.churn_by_customer(tmp_path / "cust.csv", encoding="cp1252")
+    assert "Andrée €" in churned.index
+
+
+@pytest.fixture(scope="module")
+def spark_available():
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs a Java runtime: apt-get install -y openjdk-17-jre-headless")
+
+
+@pytest.mark.slow
+def test_rfm_on_spark_gives_the_numbers_of_duckdb(bundled_with_returns, spark_available):
+    path, _, mixed_path, _ = bundled_with_returns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        for source, allow in ((path, False), (mixed_path, True)):
+            duck = segments.rfm_table(source, observation_end="2025-12-31", allow_returns=allow)
+            spark = segments.rfm_table(source, observation_end="2025-12-31", allow_returns=allow, engine="spark")
+            pd.testing.assert_frame_equal(spark.sort_index(), duck.sort_index(), rtol=1e-12, check_names=False)
