@@ -253,16 +253,11 @@ def load_churn_data(path, *, columns: Mapping[str, str] | None = None, engine: s
     ``encoding`` is the text encoding of a CSV file (UTF-8 when not given; ``""`` means not
     given): a file that is not valid in it is refused with a message naming the file and
     suggesting one. Parquet and database tables carry their own text types, so it does not apply
-    to them; with ``engine="spark"`` it is ignored with a warning (Spark reads text as UTF-8).
+    to them.
     """
     if check_engine(engine) == "spark":
-        if encoding:
-            # Spark's CSV reader is given no encoding here and decodes as UTF-8, replacing bytes
-            # it cannot decode instead of failing, so a Latin-1 file would come back garbled.
-            warnings.warn(f"{location(path, TABLE)}: encoding {encoding!r} is ignored with engine "
-                          "spark, which reads text as UTF-8; convert the file to UTF-8 (or to "
-                          "Parquet), or read it with engine duckdb", DataWarning, stacklevel=2)
-        src = read_source(path, table=TABLE, engine="spark", spark_master=spark_master)
+        src = read_source(path, table=TABLE, engine="spark", spark_master=spark_master,
+                          encoding=encoding or None)
         raw = src.to_pandas(src.table)
         raw.attrs["source"] = src.name
     else:

@@ -138,8 +138,8 @@ def _text(col):
 
 
 def load_customers(path, *, id_col: str = "customer_id", signup_col: str = "signup_date",
-                   churn_col: str = "churn_date", observation_end=None, segment_col: str = ""
-                   ) -> pd.DataFrame:
+                   churn_col: str = "churn_date", observation_end=None, segment_col: str = "",
+                   encoding: str | None = None) -> pd.DataFrame:
     """Read the customers table (CSV/Parquet or a DataFrame): ids, signup and churn dates.
 
     Parameters
@@ -153,6 +153,8 @@ def load_customers(path, *, id_col: str = "customer_id", signup_col: str = "sign
         The censoring date of active customers.
     segment_col : str
         An optional grouping column (``""`` for none), kept as text.
+    encoding : str, optional
+        Text encoding of a CSV file; UTF-8 when not given (``""`` too).
 
     Returns
     -------
@@ -169,7 +171,7 @@ def load_customers(path, *, id_col: str = "customer_id", signup_col: str = "sign
     if observation_end in (None, ""):
         raise DataError("observation_end is required with a customers table (the date active "
                         "customers were last seen)", table=CUSTOMERS, source=path)
-    raw = path if isinstance(path, pd.DataFrame) else read_table(path, CUSTOMERS)
+    raw = path if isinstance(path, pd.DataFrame) else read_table(path, CUSTOMERS, encoding=encoding or None)
     source = raw.attrs.get("source", None if isinstance(path, pd.DataFrame) else str(path))
     wanted = [id_col, signup_col, churn_col] + ([segment_col] if segment_col else [])
     require_columns(raw, wanted, table=CUSTOMERS, source=source)
@@ -204,7 +206,7 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
               stage_col: str = "stage", funnel_stages: Sequence[str] = (), channel_col: str = "",
               score_col: str = "", score_scale: Sequence[float] = (1, 5), observation_end=None,
               customers: pd.DataFrame | None = None, engine: str = "duckdb", con=None,
-              spark_master: str | None = None) -> EventLog:
+              spark_master: str | None = None, encoding: str | None = None) -> EventLog:
     """Open and validate a touchpoint event log in the engine.
 
     Parameters
@@ -237,7 +239,8 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
     """
     channel_col, score_col = channel_col or None, score_col or None
     funnel = [str(s) for s in funnel_stages]
-    src = read_source(events, table=TABLE, engine=engine, con=con, spark_master=spark_master)
+    src = read_source(events, table=TABLE, engine=engine, con=con, spark_master=spark_master,
+                      encoding=encoding or None)
     if not funnel:
         raise DataError("funnel_stages is empty; name the funnel's stages in order, such as "
                         "['signup', 'onboarding', 'first_purchase']", source=src.name, table=TABLE)

@@ -132,30 +132,34 @@ def load_tables(customers_path: str = "", transactions_path: str = "", survey_pa
                 observation_end=None, customer_numeric=(), ratings=(), overall_scale=(1, 5),
                 rating_scale=(1, 5), nps: bool = True, customer_columns=None,
                 transaction_columns=None, survey_columns=None, date_format: str | None = None,
-                engine: str = "duckdb", spark_master: str | None = None) -> dict:
+                engine: str = "duckdb", spark_master: str | None = None,
+                encoding: str | None = None) -> dict:
     """Load whichever canonical tables have a path; an empty path skips that table.
 
     ``*_columns`` map canonical names to yours, e.g. ``{"customer_id": "CustomerID"}``. The
     transactions are validated and kept in the engine (``engine``: duckdb or spark), as a
     :class:`~cxlib.core.TransactionLog`; the customer and survey tables, one row per customer or
-    answer, are loaded into pandas.
+    answer, are loaded into pandas. ``encoding`` is the text encoding of the CSV files (UTF-8 when
+    not given).
     """
+    encoding = encoding or None  # "" (a blank notebook parameter) means UTF-8
     tables = {}
     if customers_path:
         tables["customers"] = load_customers(customers_path, observation_end=observation_end,
                                              numeric=customer_numeric, columns=customer_columns,
-                                             date_format=date_format)
+                                             date_format=date_format, encoding=encoding)
     if transactions_path:
         names = {"customer_id": "customer_id", "timestamp": "timestamp", "amount": "amount",
                  **{k: v for k, v in (transaction_columns or {}).items() if v}}
         tables["transactions"] = transaction_log(
             transactions_path, names["customer_id"], names["timestamp"], names["amount"],
-            observation_end, engine=engine, spark_master=spark_master, date_format=date_format)
+            observation_end, engine=engine, spark_master=spark_master, date_format=date_format,
+            encoding=encoding)
     if survey_path:
         tables["survey"] = load_survey(
             survey_path, ratings=ratings, overall_scale=tuple(overall_scale),
             rating_scale=tuple(rating_scale), nps=nps, observation_end=observation_end,
-            columns=survey_columns, date_format=date_format)
+            columns=survey_columns, date_format=date_format, encoding=encoding)
     if not tables:
         raise ValueError("no table to look at: give at least one of customers_path, "
                          "transactions_path, survey_path")

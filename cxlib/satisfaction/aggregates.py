@@ -55,7 +55,8 @@ def _segment(col):
     return ibis.ifelse(text.isnull() | (text == ""), UNKNOWN, text)
 
 
-def _with_segment(survey, segment_col: str, customers_path, *, engine, spark_master, con):
+def _with_segment(survey, segment_col: str, customers_path, *, engine, spark_master, con,
+                  encoding=None):
     """The survey table with a ``_cx_segment`` column, joined from the customers table if needed."""
     t = survey.table
     if segment_col in survey.columns:
@@ -65,7 +66,7 @@ def _with_segment(survey, segment_col: str, customers_path, *, engine, spark_mas
                         "was given to take it from", table="survey", source=survey.name,
                         column=segment_col)
     customers = read_source(customers_path, table="customers", engine=engine, spark_master=spark_master,
-                            con=con if con is not None else survey.con)
+                            con=con if con is not None else survey.con, encoding=encoding)
     if segment_col not in customers.columns:
         raise DataError(f"column '{segment_col}' is not in the customers table", table="customers",
                         source=customers.name, column=segment_col)
@@ -95,7 +96,7 @@ def _aggregates(t, target: str, nps_col: str | None, threshold: float) -> dict:
 def survey_counts(data_path, target: str, *, scale: tuple[float, float] = (1, 5),
                   nps_col: str | None = None, segment_col: str | None = None, customers_path=None,
                   top_box_from: float | None = None, engine: str = "duckdb",
-                  spark_master: str | None = None, con=None) -> pd.DataFrame:
+                  spark_master: str | None = None, con=None, encoding: str | None = None) -> pd.DataFrame:
     """Per segment: answers, mean and sd of ``target``, top-box answers and the NPS classes.
 
     Parameters
@@ -113,6 +114,8 @@ def survey_counts(data_path, target: str, *, scale: tuple[float, float] = (1, 5)
         ``"(unknown)"``.
     engine, spark_master, con
         Where the rows are counted (:func:`cxlib.core.engine.connect`).
+    encoding : str, optional
+        Text encoding of CSV inputs; UTF-8 when not given.
 
     Returns
     -------
@@ -122,12 +125,14 @@ def survey_counts(data_path, target: str, *, scale: tuple[float, float] = (1, 5)
     """
     nps_col = nps_col or None
     segment_col = segment_col or None
-    survey = read_source(data_path, table="survey", engine=engine, spark_master=spark_master, con=con)
+    encoding = encoding or None  # "" means UTF-8
+    survey = read_source(data_path, table="survey", engine=engine, spark_master=spark_master, con=con,
+                         encoding=encoding)
     threshold = scale[1] - 1 if top_box_from is None else top_box_from
     t = survey.table
     if segment_col:
         t = _with_segment(survey, segment_col, customers_path, engine=engine, spark_master=spark_master,
-                          con=con)
+                          con=con, encoding=encoding)
     aggs = _aggregates(t, target, nps_col, threshold)
     frames = [survey.to_pandas(t.aggregate(**aggs)).assign(segment=ALL)]
     if segment_col:

@@ -33,7 +33,7 @@ def load_ratings(path, target: str, drivers: Sequence[str], *,
                  driver_scale: tuple[float, float] | None = None,
                  nps_col: str | None = None, segment_col: str | None = None,
                  customers_path=None, table: str = "survey",
-                 top_box_from: float | None = None) -> pd.DataFrame:
+                 top_box_from: float | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Load survey answers: the target, the driver ratings, and optionally NPS and a segment.
 
     Parameters
@@ -54,6 +54,8 @@ def load_ratings(path, target: str, drivers: Sequence[str], *,
     top_box_from : float, optional
         Lowest top-box score, named in the warning about fractional overall scores (default: the
         top two points of ``scale``).
+    encoding : str, optional
+        Text encoding of CSV inputs (the survey and the customers table); UTF-8 when not given.
 
     Returns
     -------
@@ -77,12 +79,13 @@ def load_ratings(path, target: str, drivers: Sequence[str], *,
     driver_scale = scale if driver_scale is None else driver_scale
     nps_col = nps_col or None
     segment_col = segment_col or None
-    raw = read_table(path, table)
+    encoding = encoding or None  # "" (a blank notebook parameter) means UTF-8
+    raw = read_table(path, table, encoding=encoding)
     source = raw.attrs["source"]
     if "respondent_id" in raw.columns:
         mapping = {"overall": target} | ({"nps": nps_col} if nps_col else {})
         df = load_survey(path, columns=mapping, ratings=drivers, overall_scale=scale,
-                         rating_scale=driver_scale, nps=nps_col is not None)
+                         rating_scale=driver_scale, nps=nps_col is not None, encoding=encoding)
         df = df.rename(columns=mapping)  # back to the caller's names
     else:
         cols = [target, *drivers] + ([nps_col] if nps_col else [])
@@ -103,16 +106,17 @@ def load_ratings(path, target: str, drivers: Sequence[str], *,
     joins = []
     if segment_col:
         df, joins = _attach_segment(df, segment_col, customers_path, table=table, source=source,
+                                    encoding=encoding,
                                     survey_name=path)
     df.attrs.update(source=source, table=table, joins=joins)
     return df
 
 
-def count_customers(customers_path, default: int) -> int:
+def count_customers(customers_path, default: int, *, encoding: str | None = None) -> int:
     """Rows in the customers table, or ``default`` when no table is given."""
     if not customers_path:
         return int(default)
-    return len(read_table(customers_path, "customers"))
+    return len(read_table(customers_path, "customers", encoding=encoding or None))
 
 
 def _named(table: str, path) -> str:
@@ -120,7 +124,7 @@ def _named(table: str, path) -> str:
     return f"{table} ({os.fspath(path)})"
 
 
-def _attach_segment(df, segment_col, customers_path, *, table, source, survey_name):
+def _attach_segment(df, segment_col, customers_path, *, table, source, survey_name, encoding=None):
     """The segment column, from the survey or joined from the customers table, blanks as unknown."""
     joins, known = [], None
     if segment_col not in df.columns:
@@ -130,6 +134,7 @@ def _attach_segment(df, segment_col, customers_path, *, table, source, survey_na
                             "segments)", table=table, source=source,
                             column=segment_col)
         df, cov, known = _join_segment(df, segment_col, customers_path, table=table, source=source,
+                                       encoding=encoding,
                                        survey_name=survey_name)
         joins.append(cov)
     df[segment_col] = df[segment_col].astype("string").str.strip()
@@ -145,14 +150,14 @@ def _attach_segment(df, segment_col, customers_path, *, table, source, survey_na
     return df, joins
 
 
-def _join_segment(df, segment_col, customers_path, *, table, source, survey_name):
+def _join_segment(df, segment_col, customers_path, *, table, source, survey_name, encoding=None):
     """Map each respondent's customer to its segment, after measuring the join.
 
     Returns the survey with cleaned ids and the segment, the join's coverage, and which
     respondents' customer the customers table has.
     """
     require_columns(df, ["customer_id"], table=table, source=source)
-    customers = read_table(customers_path, "customers")
+    customers = read_table(customers_path, "customers", encoding=encoding)
     c_source = customers.attrs["source"]
     require_columns(customers, ["customer_id", segment_col], table="customers", source=c_source)
     customers = customers.assign(customer_id=clean_ids(customers["customer_id"]))

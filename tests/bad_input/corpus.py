@@ -183,6 +183,22 @@ def _purchases_with_a_return(folder):
     return {"transactions_path": _write(df, folder, "transactions.csv")}
 
 
+def _purchases_in_cp1252(folder, say_so):
+    df, customers = _purchases(), _read(CUSTOMERS)
+    euro = customers["customer_id"].head(10)  # ten customers whose ids carry a euro sign
+    df.loc[df["customer_id"].isin(euro), "customer_id"] += "€"
+    customers.loc[customers["customer_id"].isin(euro), "customer_id"] += "€"
+    out = {"transactions_path": _write(df, folder, "transactions.csv", encoding="cp1252"),
+           "customers_path": _write(customers, folder, "customers.csv", encoding="cp1252"),
+           "survey_path": "", "_rows": len(df)}
+    return {**out, "encoding": "cp1252"} if say_so else out
+
+
+def _check_cp1252(out, params):
+    joins = pd.read_csv(out / "joins.csv")
+    assert joins.loc[0, "left_rows"] == joins.loc[0, "left_matched"] == params["_rows"]  # € ids still join
+
+
 # --- the survey ---------------------------------------------------------------------------------
 
 def _survey_of_other_customers(folder):
@@ -308,6 +324,11 @@ CASES = [
     Case("half_point_overall", "02_satisfaction_drivers", "gave overall scores between whole points",
          lambda f: _survey_with_half_points(f, "overall"), "warning",
          r"survey\.csv.*column 'overall'.*3 rows.*between the scale's whole points", _check_half_point_overall),
+    Case("cp1252_without_encoding", "00_overview", "exported from Windows (cp1252) and did not say so",
+         lambda f: _purchases_in_cp1252(f, False), "error",
+         r"customers\.csv.*not valid utf-8.*encoding"),
+    Case("cp1252_with_encoding", "00_overview", "exported from Windows (cp1252) and said so",
+         lambda f: _purchases_in_cp1252(f, True), "accepted", "", _check_cp1252),
     # joins between tables
     Case("ids_differ_in_case", "00_overview", "lower-cased the ids of 200 customers in the log",
          _purchases_with_ids_in_lower_case, "warning",

@@ -612,22 +612,24 @@ def test_a_latin1_file_needs_its_encoding(tmp_path):
     assert model.references_ == {"city": "Köln"}
 
 
-def test_spark_warns_that_it_ignores_the_encoding(tmp_path, monkeypatch):
-    """Spark decodes text as UTF-8 and garbles other bytes instead of failing: say so."""
+def test_spark_reads_the_csv_in_the_given_encoding(tmp_path, monkeypatch):
+    """The encoding reaches the engine's reader (which decodes it on Spark too: tests/core/test_encoding.py)."""
     from cxlib.churn import data as data_module
     from cxlib.core.engine import read_source
 
-    raw = _toy(40)
-    raw.to_parquet(tmp_path / "c.parquet")
-    # the table read by the DuckDB engine stands in for a Spark session (no Java needed)
-    monkeypatch.setattr(data_module, "read_source", lambda path, **kw: read_source(path, table="customers"))
-    kw = dict(duration_col="tenure", event_col="churn", covariates=["x"], engine="spark")
-    with pytest.warns(DataWarning, match="encoding 'latin-1' is ignored with engine spark"):
-        d = churn.load_churn_data(tmp_path / "c.parquet", encoding="latin-1", **kw)
-    assert len(d) == 40
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataWarning)
-        churn.load_churn_data(tmp_path / "c.parquet", encoding="", **kw)  # not given: no warning
+    raw = _toy(40, city=["Zürich", "Málaga"] * 20)
+    raw.to_csv(tmp_path / "c.csv", index=False, encoding="latin-1")
+    seen = []
+
+    def on_duckdb(path, **kw):  # stands in for a Spark session (no Java needed here)
+        seen.append(kw)
+        return read_source(path, table="customers", encoding=kw.get("encoding"))
+
+    monkeypatch.setattr(data_module, "read_source", on_duckdb)
+    kw = dict(duration_col="tenure", event_col="churn", covariates=["x", "city"], engine="spark")
+    d = churn.load_churn_data(tmp_path / "c.csv", encoding="latin-1", **kw)
+    assert seen[0]["engine"] == "spark" and seen[0]["encoding"] == "latin-1"
+    assert sorted(d["city"].unique()) == ["Málaga", "Zürich"]
 
 
 def test_encoder_reference_is_first_sorted_level():
