@@ -330,9 +330,10 @@ def _rules(dates: _DateColumn, amt, customer_col: str, amount_col: str | None, e
         if not allow_returns:
             rules.append(RowRule(
                 lambda t, a=amt: a < 0,
-                "negative amounts (returns); the spend model needs purchase values, not refunds. Net "
-                "each return against its purchase, or drop returns, before summarizing (for measures "
-                "that net them, such as RFM's net spend, pass allow_returns=True to keep returns)",
+                "negative amounts (returns); purchase counts and the spend model need purchase "
+                "values, not refunds. Net each return against its purchase, or drop returns, before "
+                "summarizing (the RFM net spend of 03_segmentation nets them itself: there "
+                "allow_returns: true keeps them)",
                 amount_col, show=[customer_col, date_col, amount_col]))
     if end_day is not None:
         day = (dates.ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64")

@@ -305,7 +305,7 @@ def test_returns_are_kept_only_when_asked_and_the_purchase_summaries_refuse_them
     tx = world.transactions
     returns = tx.iloc[::9].assign(amount=lambda d: -(d["amount"] / 2).round(2))
     log_with_returns = pd.concat([tx, returns], ignore_index=True)
-    with pytest.raises(DataError, match=r"negative amounts.*pass allow_returns=True to keep returns"):
+    with pytest.raises(DataError, match=r"negative amounts.*allow_returns: true keeps them"):
         clv.transaction_log(log_with_returns, observation_end=END)
     log = clv.transaction_log(log_with_returns, observation_end=END, allow_returns=True)
     assert log.allow_returns and log.n_returns == len(returns)

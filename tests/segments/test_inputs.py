@@ -112,7 +112,7 @@ def test_load_inputs_keeps_returns_only_when_asked(small_world, tmp_path):
     tx = pd.read_csv(paths["transactions"])
     returns = tx.iloc[::10].assign(amount=lambda d: -(d["amount"] / 2).round(2))
     tx_path = write(pd.concat([tx, returns]), tmp_path / "tx_returns.csv")
-    with pytest.raises(DataError, match=r"negative amounts.*pass allow_returns=True to keep returns"):
+    with pytest.raises(DataError, match=r"negative amounts.*allow_returns: true keeps them"):
         segments.load_inputs(paths["customers"], tx_path, ["age", "monetary"], observation_end="2025-12-31")
     X, rfm, _ = segments.load_inputs(paths["customers"], tx_path, ["age", "monetary"],
                                      observation_end="2025-12-31", allow_returns=True)
