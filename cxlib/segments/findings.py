@@ -79,7 +79,7 @@ def key_findings(metrics: Mapping, n_boot: int) -> list[str]:
     sizes = [int(s) for s in metrics.get("segment_sizes") or []]
     text = (f"The {int(metrics['n_customers']):,} customers fall into {int(metrics['k'])} segments "
             f"({method}, {how})")
-    text += f" of {max(sizes):,} to {min(sizes):,} customers." if sizes else "."
+    text += f" of {min(sizes):,} to {max(sizes):,} customers each." if sizes else "."
     found = [text]
     if metrics.get("stability_ari") is not None:
         found.append(f"Refitted on {n_boot} bootstrap resamples, the segments are "

@@ -166,5 +166,5 @@ def test_key_findings_round_as_stated():
                                  "stability_ari_low": 0.41, "stability_ari_high": 0.7,
                                  "truth_ari": None}, 20)
     assert seg[0] == ("The 5,000 customers fall into 4 segments (k-means, k chosen by the silhouette) "
-                      "of 1,750 to 785 customers.")
+                      "of 785 to 1,750 customers each.")
     assert "unstable" in seg[1] and "0.55" in seg[1] and len(seg) == 2
