@@ -116,3 +116,11 @@ def test_there_is_one_conftest():
     """``from conftest import run_notebook`` finds whichever conftest comes first on sys.path."""
     found = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "tests").rglob("conftest.py"))
     assert found == ["tests/conftest.py"]
+
+
+def test_test_modules_have_unique_names():
+    """Test folders have no __init__.py, so two test files of the same name cannot both be collected."""
+    from collections import Counter
+
+    names = Counter(p.name for p in (PROJECT_ROOT / "tests").rglob("test_*.py"))
+    assert [n for n, c in names.items() if c > 1] == []
