@@ -232,7 +232,7 @@ def _survey_with_half_points(folder, column):
 
 
 def _check_half_point_overall(out, params):
-    df = _read(SURVEY).assign(overall=lambda d: pd.to_numeric(d["overall"]))
+    df = _read(SURVEY).assign(overall=lambda d: pd.to_numeric(d["overall"]).astype(float))
     df.loc[[3, 8, 20], "overall"] = [3.5, 4.5, 2.5]
     metrics = json.loads((out / "metrics.json").read_text())
     assert abs(metrics["csat_mean"] - df["overall"].mean()) < 1e-9  # used as numbers
