@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import (
+    sample_index,
     DataError,
     clean_ids,
     DataWarning,
@@ -299,8 +300,7 @@ def fit_sample(df: pd.DataFrame, max_rows: int, seed: int = 0, *,
         raise ValueError(f"max_rows must be 0 (no limit) or a positive number of customers, got {max_rows}")
     if not max_rows or len(df) <= max_rows:
         return df
-    picked = np.random.default_rng(seed).choice(len(df), size=int(max_rows), replace=False)
-    sample = df.iloc[np.sort(picked)]
+    sample = df.iloc[sample_index(len(df), int(max_rows), np.random.default_rng(seed))]
     sample.attrs.update(df.attrs)
     columns = df.attrs.get("categorical", []) if categorical is None else categorical
     for col in columns:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import load_truth, unit_days
+from ..core import load_truth, sample_index, unit_days
 from ..core.transactions import to_day, transaction_log
 
 __all__ = [
@@ -146,8 +146,7 @@ def fit_sample(summary: pd.DataFrame, max_rows: int, seed: int = 0) -> pd.DataFr
         raise ValueError(f"max_rows must be 0 (no limit) or a positive number of customers, got {max_rows}")
     if not max_rows or len(summary) <= max_rows:
         return summary
-    picked = np.random.default_rng(seed).choice(len(summary), size=int(max_rows), replace=False)
-    return summary.iloc[np.sort(picked)]
+    return summary.iloc[sample_index(len(summary), int(max_rows), np.random.default_rng(seed))]
 
 
 def score_customers(bgf, ggf, summary: pd.DataFrame, horizon: float, time_unit: str = "W",

@@ -37,7 +37,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-from ..core import (DataError, DataWarning, clean_ids, describe_rows, location, read_table,
+from ..core import (DataError, DataWarning, clean_ids, describe_rows, location, read_table, sample_index,
                    require_columns, require_not_empty, require_rows, require_unique, to_numeric)
 
 __all__ = [
@@ -164,13 +164,6 @@ def check_features(df: pd.DataFrame, features: Sequence[str] | None = None, *, k
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def sample_index(n: int, size: int | None, rng: np.random.Generator) -> np.ndarray:
-    """Sorted row positions of a sample without replacement (all rows when n <= size)."""
-    if size is None or n <= size:
-        return np.arange(n)
-    return np.sort(rng.choice(n, size=size, replace=False))
 
 
 def _silhouette(Z: np.ndarray, labels: np.ndarray, sample_size: int, seed) -> float:
