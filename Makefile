@@ -8,6 +8,9 @@ PYTAG  := $(shell $(PYTHON) -c 'import sys; print(f"py{sys.version_info[0]}{sys.
 # Pinned versions for this Python, when the kit has them (CI uses Python 3.11).
 CONSTRAINTS := $(wildcard .ci/constraints-$(PYTAG).txt)
 STAMP  := $(VENV)/.installed-$(PYTAG)
+# The suite runs on this many pytest-xdist workers; tests sharing an expensive fixture stay on
+# one worker (tests/conftest.py). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: setup report test lab bench constraints clean
 
@@ -23,7 +26,7 @@ report: setup
 	$(BIN)/cx report
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/

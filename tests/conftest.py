@@ -2,6 +2,11 @@
 
 This is the only conftest: the notebook tests import ``run_notebook`` from it by name, which
 works only while no other ``conftest`` module can be found first.
+
+``make test`` runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``). Each test
+that uses a module- or session-scoped fixture is put in a group with the other users of that
+fixture, so that an expensive fixture (a notebook run, the bundled report) runs once, on one
+worker; every other test goes to whichever worker is free.
 """
 
 from __future__ import annotations
@@ -13,6 +18,49 @@ import pytest
 
 from cxlib.core import NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR
 from cxlib.report import run_report
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def _shared_fixtures(item) -> list[str]:
+    """The module- and session-scoped fixtures ``item`` uses: a module-scoped one by the test
+    module (each test module gets its own instance), a session-scoped one by its name."""
+    keys = []
+    for name in item.fixturenames:
+        if name == "reference_data":  # cheap (a path): fine to set up on both workers
+            continue
+        for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
+            if not Path(fixturedef.func.__code__.co_filename).is_relative_to(TESTS_DIR):
+                continue  # pytest's own (tmp_path_factory, ...): cheap
+            if fixturedef.scope == "session":
+                keys.append(f"session-{name}")
+            elif fixturedef.scope == "module":
+                keys.append(f"module-{item.module.__name__}")
+    return keys
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the marks
+def pytest_collection_modifyitems(config, items):
+    # tests that share a fixture, directly or through another test, form one group
+    parent: dict[str, str] = {}
+
+    def root(key):
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    used = {item.nodeid: _shared_fixtures(item) for item in items}
+    for keys in used.values():
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+    group = {nodeid: root(keys[0]) for nodeid, keys in used.items() if keys}
+    bundled = root("session-bundled_run")
+    for item in items:
+        if item.nodeid in group:
+            item.add_marker(pytest.mark.xdist_group(group[item.nodeid]))
+    # the bundled report run is the longest unit: start it first, so that no worker waits for it
+    # at the end (a stable sort keeps the order within each group)
+    items.sort(key=lambda item: group.get(item.nodeid) != bundled)
 
 
 @pytest.fixture(scope="session")
