@@ -41,7 +41,7 @@ from .errors import DataError, DataWarning, location, show_value
 __all__ = ["ENGINES", "DUCKDB_MEMORY_LIMIT", "ROW", "Source", "connect", "check_engine", "read_source",
            "CSV_ENCODINGS", "csv_encoding",
            "RowRule", "check_rows", "count_rows", "examples", "strip", "blank", "backend_name",
-           "strptime", "spark_datetime_pattern", "LogFence", "log_upper_fence"]
+           "strptime", "spark_datetime_pattern", "LogFence", "log_center", "log_upper_fence"]
 
 ENGINES = ("duckdb", "spark")
 #: DuckDB spills to disk beyond this, so a 100-million-row log summarizes in about 2.3 GB (with
@@ -453,13 +453,19 @@ class RowRule:
     show: Sequence[str] = ()
 
 
-def count_rows(src: Source, conditions: dict) -> dict[str, int]:
-    """Count the rows meeting each Ibis condition in one pass over the table; ``"rows"`` is all rows."""
+def count_rows(src: Source, conditions: dict, *, values: dict | None = None) -> dict:
+    """Count the rows meeting each Ibis condition in one pass over the table; ``"rows"`` is all rows.
+
+    ``values`` maps names to functions of the table returning other scalar aggregates (a median,
+    a maximum), computed in the same pass and returned as floats (NaN when null).
+    """
     t = src.table
     exprs = {name: cond(t).fill_null(False).cast("int64").sum() for name, cond in conditions.items()}
     exprs["rows"] = t.count()
-    row = src.to_pandas(t.aggregate(**exprs)).iloc[0]
-    return {k: int(0 if pd.isna(v) else v) for k, v in row.items()}
+    extra = {name: agg(t) for name, agg in (values or {}).items()}
+    row = src.to_pandas(t.aggregate(**exprs, **extra)).iloc[0]
+    counts = {k: int(0 if pd.isna(row[k]) else row[k]) for k in exprs}
+    return {**counts, **{k: float("nan") if pd.isna(row[k]) else float(row[k]) for k in extra}}
 
 
 def examples(src: Source, bad, show: Sequence[str], max_examples: int = 5) -> str:
@@ -484,13 +490,16 @@ def examples(src: Source, bad, show: Sequence[str], max_examples: int = 5) -> st
     return "; ".join(out)
 
 
-def check_rows(src: Source, rules: Sequence[RowRule], *, table: str, also: dict | None = None) -> dict:
+def check_rows(src: Source, rules: Sequence[RowRule], *, table: str, also: dict | None = None,
+               values: dict | None = None) -> dict:
     """Raise one :class:`DataError` for an empty table or the first rule that some rows break.
 
     All rules are counted in one pass, together with the conditions in ``also`` (whose counts
-    are returned, for warnings); only a broken rule costs a second pass, for its examples.
+    are returned, for warnings) and the aggregates in ``values`` (returned too, see
+    :func:`count_rows`); only a broken rule costs a second pass, for its examples.
     """
-    counts = count_rows(src, {**{str(i): rule.bad for i, rule in enumerate(rules)}, **(also or {})})
+    counts = count_rows(src, {**{str(i): rule.bad for i, rule in enumerate(rules)}, **(also or {})},
+                        values=values)
     if counts["rows"] == 0:
         raise DataError("the table is empty: expected at least one row", source=src.name, table=table)
     for i, rule in enumerate(rules):
@@ -500,7 +509,7 @@ def check_rows(src: Source, rules: Sequence[RowRule], *, table: str, also: dict 
             more = ", ..." if n > 5 else ""
             raise DataError(f"{n} row{'s' if n != 1 else ''} ({shown}{more}): {rule.message}",
                             source=src.name, table=table, column=rule.column, n_rows=n)
-    return {name: counts[name] for name in (also or {})}
+    return {name: counts[name] for name in [*(also or {}), *(values or {})]}
 
 
 def backend_name(src: Source) -> str:
@@ -616,6 +625,8 @@ class LogFence:
         Positive values the limit was computed from.
     approximate : bool
         Whether the medians are approximate (Spark's ``approx_percentile``).
+    largest : float
+        The largest value: none is above the limit when it is not, and counting them is skipped.
     """
 
     limit: float
@@ -625,6 +636,7 @@ class LogFence:
     mads: float
     n: int
     approximate: bool
+    largest: float = math.inf
 
     def describe(self) -> str:
         """The rule in one clause, for messages."""
@@ -634,7 +646,29 @@ class LogFence:
                 f"scale{' (approximate medians)' if self.approximate else ''}")
 
 
-def log_upper_fence(src: Source, value, mads: float) -> LogFence | None:
+def log_center(src: Source, value) -> dict:
+    """The aggregates of the first pass of :func:`log_upper_fence`, as functions of the table.
+
+    Give them to :func:`check_rows` (``values=``) so that the median is taken in the pass that
+    checks the rows, and pass what it returns to :func:`log_upper_fence` as ``center``.
+    """
+    import ibis
+
+    approximate = backend_name(src) == "pyspark"
+
+    def positive(t):  # null where not positive: aggregates skip nulls (Spark's percentile takes no filter)
+        v = value(t).cast("float64")
+        return ibis.ifelse(v > 0, v, ibis.null("float64"))
+
+    def median(t):
+        x = positive(t).ln()
+        return x.approx_median() if approximate else x.median()
+
+    return {"fence_n": lambda t: positive(t).count(), "fence_median": median,
+            "fence_max": lambda t: positive(t).max()}
+
+
+def log_upper_fence(src: Source, value, mads: float, *, center: dict | None = None) -> LogFence | None:
     """The upper limit ``exp(median + mads x 1.4826 x MAD)`` of the positive values, in the engine.
 
     Median and MAD are taken on the log scale, where amounts are roughly symmetric, so a few
@@ -651,6 +685,9 @@ def log_upper_fence(src: Source, value, mads: float) -> LogFence | None:
         nulls, are left out.
     mads : float
         Robust standard deviations above the median; 0 or less means no limit (None).
+    center : dict, optional
+        The aggregates of :func:`log_center`, already computed (in :func:`check_rows`'s pass);
+        without them a pass computes them.
 
     Returns
     -------
@@ -659,29 +696,29 @@ def log_upper_fence(src: Source, value, mads: float) -> LogFence | None:
 
     Notes
     -----
-    Two aggregate passes (the median, then the MAD). DuckDB computes exact medians; Spark's exact
-    ``percentile`` gathers the whole column in one task, so on Spark the medians are
-    ``approx_percentile`` (relative rank error about 1e-4): limits then differ slightly between
-    engines, and only a value within that sliver of the limit can be flagged on one and not the other.
+    Two aggregate passes (the median, then the MAD), one when ``center`` is given. DuckDB
+    computes exact medians; Spark's exact ``percentile`` gathers the whole column in one task, so
+    on Spark the medians are ``approx_percentile`` (relative rank error about 1e-4): limits then
+    differ slightly between engines, and only a value within that sliver of the limit can be
+    flagged on one and not the other.
     """
     if not mads or mads <= 0:
         return None
     approximate = backend_name(src) == "pyspark"
+    if center is None:
+        center = count_rows(src, {}, values=log_center(src, value))
+    n = int(center["fence_n"])
+    if n == 0:
+        return None
+    med = float(center["fence_median"])
     t = src.table
     v = value(t)
     logs = t.filter(v > 0).select(x=v.cast("float64").ln())
-
-    def median(col):
-        return col.approx_median() if approximate else col.median()
-
-    first = src.to_pandas(logs.aggregate(n=logs.count(), med=median(logs.x))).iloc[0]
-    n = int(first["n"])
-    if n == 0:
-        return None
-    center = float(first["med"])
-    dev = (logs.x - center).abs()
-    second = src.to_pandas(logs.aggregate(mad=median(dev), mean_ad=dev.mean())).iloc[0]
+    dev = (logs.x - med).abs()
+    second = src.to_pandas(logs.aggregate(mad=dev.approx_median() if approximate else dev.median(),
+                                          mean_ad=dev.mean())).iloc[0]
     mad, mean_ad = float(second["mad"]), float(second["mean_ad"])
     scale = MAD_TO_SD * mad if mad > 0 else MEAN_AD_TO_SD * mean_ad
-    limit = math.exp(min(center + mads * scale, 709.0))  # exp overflows beyond 709
-    return LogFence(limit, math.exp(center), mad, scale, float(mads), n, approximate)
+    limit = math.exp(min(med + mads * scale, 709.0))  # exp overflows beyond 709
+    return LogFence(limit, math.exp(med), mad, scale, float(mads), n, approximate,
+                    float(center["fence_max"]))

@@ -36,7 +36,7 @@ import pandas as pd
 
 from .dates import ISO_PATTERN, NUMERIC_PATTERN
 from .engine import (ROW, LogFence, RowRule, Source, backend_name, blank, check_rows, count_rows, examples,
-                     log_upper_fence, read_source, strip, strptime)
+                     log_center, log_upper_fence, read_source, strip, strptime)
 from .errors import DataError, DataWarning, location
 
 __all__ = ["TABLE", "OUTLIER_MADS", "TransactionLog", "transaction_log", "to_day", "day_to_timestamp"]
@@ -247,7 +247,9 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     if amount_col and allow_returns:  # counted in the same pass
         also["returns"] = lambda t, a=amt: a < 0
     rules = _rules(dates, amt, customer_col, amount_col, end_day, allow_returns)
-    counts = check_rows(src, rules, table=TABLE, also=also)
+    # the outlier limit's median is taken in the same pass as the checks
+    center = log_center(src, lambda t, a=amt: a) if amount_col and outlier_mads else None
+    counts = check_rows(src, rules, table=TABLE, also=also, values=center)
     if dates.settle(counts):  # numeric dates: check them again, now that the layout is known
         check_rows(src, _rules(dates, amt, customer_col, amount_col, end_day, allow_returns), table=TABLE)
     dates.warn(counts)
@@ -255,7 +257,8 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
         _warn_rows(src, counts["zero"], zero, [customer_col, amount_col], amount_col,
                    "have amount 0; they are kept as purchases (they count in frequency and recency "
                    "and lower the mean spend)", stacklevel=3)
-    fence, n_outliers = _outliers(src, amt, outlier_mads, [customer_col, date_col, amount_col], amount_col)
+    fence, n_outliers = _outliers(src, amt, outlier_mads, [customer_col, date_col, amount_col], amount_col,
+                                  counts)
     ts = dates.ts
     # Whole calendar days since the epoch: integer arithmetic is several times faster than dates.
     typed = {"c": cid, "ts": ts, "day": (ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64")}
@@ -352,15 +355,16 @@ def _warn_rows(src: Source, n: int, cond, show, column, what: str, stacklevel: i
         f"({examples(src, cond, show)}{', ...' if n > 5 else ''}) {what}", DataWarning, stacklevel=stacklevel)
 
 
-def _outliers(src: Source, amt, mads: float, show, amount_col) -> tuple[LogFence | None, int]:
+def _outliers(src: Source, amt, mads: float, show, amount_col, center: dict) -> tuple[LogFence | None, int]:
     """The amounts' outlier limit and how many rows exceed it (warned about, never dropped)."""
     if amt is None or not mads:
         return None, 0
-    fence = log_upper_fence(src, lambda t, a=amt: a, mads)
+    fence = log_upper_fence(src, lambda t, a=amt: a, mads, center=center)
     if fence is None:
         return None, 0
     above = lambda t, a=amt, limit=fence.limit: a > limit  # noqa: E731
-    n = count_rows(src, {"above": above})["above"]
+    # the largest amount is known: a pass to count those above the limit only when there are any
+    n = count_rows(src, {"above": above})["above"] if fence.largest > fence.limit else 0
     if n:
         _warn_rows(src, n, above, show, amount_col,
                    f"have amounts above {fence.limit:,.2f}, far outside the bulk: the limit is "
