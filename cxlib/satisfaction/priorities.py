@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import DataError
+from ..core import DataError, sample_index
 from .drivers import DriverModel, OrdinalDriverModel, rank_agreement
 from .metrics import csat_summary
 
@@ -57,13 +57,26 @@ def driver_table(model: DriverModel, importance, mean_ratings: pd.Series,
     return out.sort_values("rank").reset_index(drop=True)
 
 
+#: Responses the ordinal logit check is fitted on at most (a seeded sample beyond): the check
+#: compares rankings, which this many answers settle, and the fit's time grows with the rows.
+ORDINAL_MAX_ROWS = 50_000
+
+
 def ordinal_check(df: pd.DataFrame, target: str, drivers: Sequence[str],
-                  model: DriverModel) -> tuple[pd.DataFrame | None, str]:
+                  model: DriverModel, *, max_rows: int | None = ORDINAL_MAX_ROWS,
+                  seed: int = 0) -> tuple[pd.DataFrame | None, str]:
     """Refit as an ordinal logit and compare its driver ranking with OLS.
+
+    With more than ``max_rows`` responses the ordinal logit is fitted on a seeded random sample
+    of that many (None or 0: all), and the sentence says so.
 
     Returns the comparison table (``None`` when the ordinal model does not apply or fails) and a
     sentence saying what it showed.
     """
+    n_all = len(df)
+    sampled = bool(max_rows) and n_all > max_rows
+    if sampled:
+        df = df.iloc[sample_index(n_all, int(max_rows), np.random.default_rng(seed))]
     try:
         ordinal = OrdinalDriverModel().fit(df, target, drivers)
     except DataError as exc:
@@ -82,8 +95,9 @@ def ordinal_check(df: pd.DataFrame, target: str, drivers: Sequence[str],
                f"ranks the drivers differently from OLS (Kendall's tau = {tau:.2f}); the equal-"
                "spacing assumption of OLS matters here, prefer the ordinal ranking")
     note = "" if ordinal.converged_ else " (the fit did not fully converge)"
-    return table.sort_values("ordinal_rank"), (
-        f"The ordinal logit on {ordinal.n_} responses{note} {verdict}.")
+    on = (f"a random sample of {ordinal.n_:,} of the {n_all:,} responses (seed {seed})" if sampled
+          else f"{ordinal.n_:,} responses")
+    return table.sort_values("ordinal_rank"), f"The ordinal logit on {on}{note} {verdict}."
 
 
 def mean_ratings(df: pd.DataFrame, columns: Sequence[str], confidence: float = 0.95) -> pd.DataFrame:

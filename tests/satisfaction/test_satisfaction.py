@@ -277,6 +277,21 @@ def test_driver_table_recovers_synthetic_order_and_has_the_artifact_columns(worl
     assert check is not None and "ordinal logit" in sentence
 
 
+def test_ordinal_check_on_many_responses_fits_a_seeded_sample_and_says_so(world):
+    survey = world.survey.dropna(subset=["overall", *RATINGS])
+    model = DriverModel((1, 5), (1, 5)).fit(survey, "overall", RATINGS)
+    table, sentence = sat.ordinal_check(survey, "overall", RATINGS, model, max_rows=600, seed=3)
+    assert f"a random sample of 600 of the {len(survey):,} responses (seed 3)" in sentence
+    again, _ = sat.ordinal_check(survey, "overall", RATINGS, model, max_rows=600, seed=3)
+    other, _ = sat.ordinal_check(survey, "overall", RATINGS, model, max_rows=600, seed=4)
+    pd.testing.assert_frame_equal(table, again)
+    assert not np.allclose(table["ordinal_coef"], other["ordinal_coef"])  # another sample
+    full, whole = sat.ordinal_check(survey, "overall", RATINGS, model, max_rows=0)
+    assert f"on {len(survey):,} responses" in whole
+    # the sample estimates the same coefficients, within a few of the sample's standard errors
+    assert np.allclose(table["ordinal_coef"], full["ordinal_coef"], atol=0.25)
+
+
 def test_ordinal_check_explains_why_it_is_skipped(reference_data):
     park = pd.read_csv(reference_data / "satisfaction" / "chapter7_data.csv")
     drivers = ["rides", "games", "wait", "clean"]
