@@ -17,6 +17,8 @@ from ..core import REPORTS_DIR
 
 METRICS_FILE = "metrics.json"
 FINDINGS_FILE = "findings.json"
+#: Tables from this many rows on are written by Arrow's CSV writer (:meth:`Artifacts.table`).
+FAST_CSV_ROWS = 100_000
 MAX_FINDINGS = 3  # the index is read in a minute: two or three sentences per notebook
 
 
@@ -72,9 +74,16 @@ class Artifacts:
                 (self.path / name).unlink()  # a re-run starts from a clean slate
 
     def table(self, name: str, df: pd.DataFrame, index: bool = False) -> Path:
-        """Write ``df`` as ``<name>.csv`` and return the path."""
+        """Write ``df`` as ``<name>.csv`` and return the path.
+
+        A table of :data:`FAST_CSV_ROWS` rows or more whose columns are all text and numbers is
+        written by Arrow's CSV writer, several times faster than pandas (a list of ten offers for
+        each of 1,000,000 customers is 10,000,000 rows). Its text is quoted and a whole float has
+        no ``.0``; read back with ``pd.read_csv`` it gives the same table as pandas' writer.
+        """
         path = self.path / (name if name.endswith(".csv") else f"{name}.csv")
-        df.to_csv(path, index=index)
+        if len(df) < FAST_CSV_ROWS or not _write_csv_with_arrow(df.reset_index() if index else df, path):
+            df.to_csv(path, index=index)
         return path
 
     def metrics(self, **values) -> dict:
@@ -158,3 +167,23 @@ def read_findings(folder: str | os.PathLike) -> dict:
     if figure and not (Path(folder) / figure).is_file():
         figure = None
     return {"findings": list(record.get("findings") or []), "key_figure": figure}
+
+
+def _write_csv_with_arrow(df: pd.DataFrame, path: Path) -> bool:
+    """Write ``df`` with Arrow's CSV writer when every column is text, an integer or a float;
+    return False (nothing written) otherwise."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not all(df[c].dtype.kind in "iufO" or pd.api.types.is_string_dtype(df[c]) for c in df.columns):
+        return False
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):  # mixed types in a column
+        return False
+    types = pa.types
+    if not all(types.is_string(t) or types.is_large_string(t) or types.is_integer(t) or types.is_floating(t)
+               for t in table.schema.types):
+        return False  # booleans or dates hidden in an object column: pandas writes them as before
+    pacsv.write_csv(table, path)
+    return True

@@ -93,3 +93,27 @@ def test_show_displays_markdown_in_a_notebook(monkeypatch):
     show_list(["a", "b"])
     assert [type(s).__name__ for s in shown] == ["Markdown", "Markdown"]
     assert shown[0].data == r"Worth **\$13.88**." and shown[1].data == "- a\n- b"
+
+
+def test_a_large_table_is_written_by_arrow_and_reads_back_as_pandas_wrote_it(out, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from cxlib.report import artifacts
+
+    monkeypatch.setattr(artifacts, "FAST_CSV_ROWS", 5)
+    df = pd.DataFrame({"customer_id": ["C1", "C2", 'a,"b', "C4", None, "C6"],
+                       "rank": [1, 2, 3, 4, 5, 6],
+                       "score": [0.1, 3.0, np.nan, 1e-12, 133867.1363029054, -2.5]})
+    arrow = out.table("offers", df)
+    assert arrow.read_text().startswith('"customer_id","rank","score"')  # Arrow's writer quotes text
+    df.to_csv(out.path / "by_pandas.csv", index=False)
+    pd.testing.assert_frame_equal(pd.read_csv(arrow), pd.read_csv(out.path / "by_pandas.csv"))
+    indexed = out.table("indexed", df.set_index("customer_id"), index=True)
+    pd.testing.assert_frame_equal(pd.read_csv(indexed), pd.read_csv(arrow))
+
+    # a boolean column keeps pandas' writer (True/False, unquoted text), as does a small table
+    flagged = out.table("flagged", df.assign(capped=[True, False] * 3))
+    assert flagged.read_text().splitlines()[1] == "C1,1,0.1,True"
+    small = out.table("small", df.head(4))
+    assert small.read_text().splitlines()[0] == "customer_id,rank,score"
