@@ -26,7 +26,7 @@ report: setup
 	$(BIN)/cx report
 
 test: setup
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15  # the slowest tests, for keeping the suite short
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
