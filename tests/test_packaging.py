@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
 import yaml
 
 from cxlib.core import PROJECT_ROOT
@@ -52,3 +53,17 @@ def test_constraints_pin_every_dependency():
     missing = sorted(n for n in pyproject_packages() if n.replace("_", "-") not in pinned)
     assert not missing, f"not pinned in .ci/constraints-py311.txt: {missing}"
     assert all(re.fullmatch(r"[0-9][0-9A-Za-z.+-]*", v) for v in pinned.values())
+
+
+@pytest.fixture(scope="module")
+def grouped():
+    """A module-scoped fixture: its users share one xdist group (tests/conftest.py)."""
+    return "module-test_packaging"
+
+
+def test_tests_sharing_a_fixture_are_scheduled_together(request, grouped):
+    # the group must be in the marks, and under `--dist loadgroup` in the node id as well, which
+    # is what xdist's scheduler reads (pytest 9.2's node ids ignore it: pinned below)
+    assert [m.args[0] for m in request.node.iter_markers("xdist_group")] == [grouped]
+    if getattr(request.config.option, "loadgroup", False):  # set in each xdist worker
+        assert request.node.nodeid.endswith(f"@{grouped}"), request.node.nodeid
