@@ -646,6 +646,12 @@ class LogFence:
                 f"scale{' (approximate medians)' if self.approximate else ''}")
 
 
+def _median(col, approximate: bool):
+    """The median of an Ibis column: ``approx_median`` where the exact one gathers the column in
+    one task (Spark), see :func:`log_upper_fence`."""
+    return col.approx_median() if approximate else col.median()
+
+
 def log_center(src: Source, value) -> dict:
     """The aggregates of the first pass of :func:`log_upper_fence`, as functions of the table.
 
@@ -660,11 +666,8 @@ def log_center(src: Source, value) -> dict:
         v = value(t).cast("float64")
         return ibis.ifelse(v > 0, v, ibis.null("float64"))
 
-    def median(t):
-        x = positive(t).ln()
-        return x.approx_median() if approximate else x.median()
-
-    return {"fence_n": lambda t: positive(t).count(), "fence_median": median,
+    return {"fence_n": lambda t: positive(t).count(),
+            "fence_median": lambda t: _median(positive(t).ln(), approximate),
             "fence_max": lambda t: positive(t).max()}
 
 
@@ -715,8 +718,7 @@ def log_upper_fence(src: Source, value, mads: float, *, center: dict | None = No
     v = value(t)
     logs = t.filter(v > 0).select(x=v.cast("float64").ln())
     dev = (logs.x - med).abs()
-    second = src.to_pandas(logs.aggregate(mad=dev.approx_median() if approximate else dev.median(),
-                                          mean_ad=dev.mean())).iloc[0]
+    second = src.to_pandas(logs.aggregate(mad=_median(dev, approximate), mean_ad=dev.mean())).iloc[0]
     mad, mean_ad = float(second["mad"]), float(second["mean_ad"])
     scale = MAD_TO_SD * mad if mad > 0 else MEAN_AD_TO_SD * mean_ad
     limit = math.exp(min(med + mads * scale, 709.0))  # exp overflows beyond 709

@@ -82,7 +82,9 @@ class Artifacts:
         no ``.0``; read back with ``pd.read_csv`` it gives the same table as pandas' writer.
         """
         path = self.path / (name if name.endswith(".csv") else f"{name}.csv")
-        if len(df) < FAST_CSV_ROWS or not _write_csv_with_arrow(df.reset_index() if index else df, path):
+        # an unnamed index has an empty header in pandas' file, and reset_index would name it
+        fast = len(df) >= FAST_CSV_ROWS and not (index and None in df.index.names)
+        if not fast or not _write_csv_with_arrow(df.reset_index() if index else df, path):
             df.to_csv(path, index=index)
         return path
 

@@ -115,5 +115,7 @@ def test_a_large_table_is_written_by_arrow_and_reads_back_as_pandas_wrote_it(out
     # a boolean column keeps pandas' writer (True/False, unquoted text), as does a small table
     flagged = out.table("flagged", df.assign(capped=[True, False] * 3))
     assert flagged.read_text().splitlines()[1] == "C1,1,0.1,True"
+    unnamed = out.table("unnamed", df.set_index("rank").rename_axis(None), index=True)
+    assert unnamed.read_text().startswith(",customer_id,score\n")  # pandas' header, as before
     small = out.table("small", df.head(4))
     assert small.read_text().splitlines()[0] == "customer_id,rank,score"
