@@ -26,7 +26,7 @@ from .recommenders import (METHODS, RECOMMENDATION_COLUMNS, ALSRecommender, Item
                            top_k_sparse)
 from .retention import (ACTION_COLUMNS, action_list, choose_customers, format_items, rfm_segment_names,
                         value_at_risk)
-from .sentences import (METHOD_NAMES, describe_choice, describe_history, describe_risk_checks, describe_holdout, describe_lift, describe_purchases,
+from .sentences import (METHOD_NAMES, describe_choice, describe_history, describe_risk_checks, describe_fit_samples, describe_holdout, describe_lift, describe_purchases,
                         describe_taste_match, describe_value_at_risk, method_name, recall_lift)
 from .truth import holdout_taste_match, load_tastes, taste_match
 
@@ -41,5 +41,5 @@ __all__ = [
     "load_tastes", "taste_match", "holdout_taste_match",
     "METHOD_NAMES", "method_name", "describe_purchases", "describe_holdout", "describe_lift",
     "describe_taste_match", "describe_value_at_risk", "describe_choice", "recall_lift", "describe_history",
-    "describe_risk_checks", "key_findings",
+    "describe_risk_checks", "describe_fit_samples", "key_findings",
 ]

@@ -36,7 +36,8 @@ class Comparison:
     bootstrap : DataFrame
         Mean recall@k of every method in each customer resample (paired).
     lists : dict of method -> ndarray (n_customers, k)
-        The holdout lists (item codes), every customer.
+        The holdout lists (item codes) of the evaluated customers; -1 in the other rows (nothing
+        to judge a list by, so none is computed).
     evaluated : ndarray of bool
         Customers scored: a purchase before the holdout start and a new product after it.
     best : str
@@ -69,10 +70,11 @@ def compare_recommenders(purchases: Purchases, methods, k: int = 10, *, settings
     train, relevant = purchases.matrix("before"), purchases.new_in_holdout()
     evaluated = (np.diff(train.indptr) > 0) & (np.diff(relevant.indptr) > 0)
     catalogue = int((np.bincount(train.indices, minlength=train.shape[1]) > 0).sum())
-    lists = {}
+    lists, scored = {}, np.flatnonzero(evaluated)
     for method in methods:
         model = make_recommender(method, seed=seed, threads=threads, **(settings or {}).get(method, {}))
-        lists[method] = model.fit(train).recommend(train, int(k))[0]
+        lists[method] = np.full((train.shape[0], int(k)), -1, dtype=np.int64)
+        lists[method][scored] = model.fit(train).recommend(train, int(k), rows=scored)[0]
     table, boot = evaluate_methods(lists, relevant, evaluated, catalogue, n_bootstrap=n_bootstrap,
                                    confidence=confidence, seed=seed)
     best = str(table.sort_values(["recall_at_k", "method"], ascending=[False, True])["method"].iloc[0])

@@ -2,7 +2,8 @@
 
 Each takes the customers x items count matrix: ``fit(counts)`` returns ``self``; ``recommend(counts,
 k)`` returns, per customer, the ``k`` items with the highest score among those the customer has
-not bought, as ``(items, scores)`` arrays of shape ``(n_customers, k)``.
+not bought, as ``(items, scores)`` arrays of shape ``(n_customers, k)``; ``recommend(counts, k,
+rows=positions)`` lists only those customers (rows of the fitted matrix), in that order.
 
 - :class:`PopularityRecommender`: the baseline, items by the number of customers who bought them.
 - :class:`ItemItemRecommender`: item-based collaborative filtering (Sarwar et al. 2001) on
@@ -85,8 +86,9 @@ class PopularityRecommender:
         self.order_ = np.lexsort((np.arange(counts.shape[1]), -self.popularity_))
         return self
 
-    def recommend(self, counts: sp.csr_matrix, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        items = popular_unbought(self.order_, sp.csr_matrix(counts), k)
+    def recommend(self, counts: sp.csr_matrix, k: int = 10, rows=None) -> tuple[np.ndarray, np.ndarray]:
+        counts = sp.csr_matrix(counts)
+        items = popular_unbought(self.order_, counts if rows is None else counts[rows], k)
         scores = np.where(items >= 0, self.popularity_[np.maximum(items, 0)], np.nan)
         return items, scores
 
@@ -212,8 +214,10 @@ class ItemItemRecommender:
         bought.data[:] = 1.0
         return (raw - raw.multiply(bought)).tocsr()
 
-    def recommend(self, counts: sp.csr_matrix, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def recommend(self, counts: sp.csr_matrix, k: int = 10, rows=None) -> tuple[np.ndarray, np.ndarray]:
         counts = sp.csr_matrix(counts)
+        if rows is not None:  # a customer's scores depend on their own row only
+            counts = counts[rows]
         items = np.full((counts.shape[0], k), -1, dtype=np.int64)
         values = np.full((counts.shape[0], k), np.nan)
         step = BATCH
@@ -297,18 +301,21 @@ class ALSRecommender:
         self.model_ = model
         return self
 
-    def recommend(self, counts: sp.csr_matrix, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def recommend(self, counts: sp.csr_matrix, k: int = 10, rows=None) -> tuple[np.ndarray, np.ndarray]:
         counts = sp.csr_matrix(counts, dtype=np.float32)
+        # the fitted factors belong to the rows of the fitted matrix: pick the same rows of both
+        rows = np.arange(counts.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+        counts = counts[rows]
         items = np.full((counts.shape[0], k), -1, dtype=np.int64)
         values = np.full((counts.shape[0], k), np.nan)
         if counts.shape[1] >= self.compiled_top_k_from:
             # implicit's compiled, threaded top-k: several times faster per score on a wide catalogue
             for start in range(0, counts.shape[0], BATCH):
-                ids = np.arange(start, min(start + BATCH, counts.shape[0]))
-                got, val = self.model_.recommend(ids, counts[ids], N=k, filter_already_liked_items=True)
-                items[ids], values[ids] = got, val
+                at = np.arange(start, min(start + BATCH, counts.shape[0]))
+                got, val = self.model_.recommend(rows[at], counts[at], N=k, filter_already_liked_items=True)
+                items[at], values[at] = got, val
             return items, values
-        users, products = self.model_.user_factors, self.model_.item_factors
+        users, products = self.model_.user_factors[rows], self.model_.item_factors
         step = _rows_per_block(counts.shape[1])
         # on a small catalogue implicit's top-k slices its filter a few customers at a time, and one
         # matrix product per block of customers, bought items masked, is faster

@@ -7,7 +7,7 @@ import pandas as pd
 
 __all__ = ["METHOD_NAMES", "method_name", "describe_purchases", "describe_holdout", "describe_lift",
            "describe_taste_match", "describe_value_at_risk", "describe_choice", "recall_lift", "describe_history",
-           "describe_risk_checks"]
+           "describe_risk_checks", "describe_fit_samples"]
 
 METHOD_NAMES = {"popularity": "popularity", "item_item": "item-item CF (BM25)", "als": "ALS"}
 
@@ -67,6 +67,19 @@ def describe_taste_match(match: pd.DataFrame, n_groups: int) -> str:
     return (f"Against the synthetic world's truth, the share of listed products in the customer's own taste "
             f"group is: {'; '.join(parts)}. A list drawn at random from the non-staples would hit "
             f"{1 / n_groups:.0%}.")
+
+
+def describe_fit_samples(churn_fit: int, churn_all: int, value_fit: int, value_all: int, max_fit_rows: int,
+                         seed: int) -> str:
+    """On how many customers the churn model and the CLV models were fitted (all are scored)."""
+    if churn_fit == churn_all and value_fit == value_all:
+        return (f"The churn model is fitted on all {churn_all:,} customers and the CLV models on all "
+                f"{value_all:,} buyers (max_fit_rows = {max_fit_rows:,}; 0 means no limit).")
+    parts = [f"the churn model on {churn_fit:,} of the {churn_all:,} customers",
+             f"BG/NBD and Gamma-Gamma on {value_fit:,} of the {value_all:,} buyers"]
+    return (f"The models are fitted on seeded random samples, as in the survival and CLV lessons "
+            f"(max_fit_rows = {max_fit_rows:,}, seed {seed}): {parts[0]}, {parts[1]}. Every "
+            f"customer is still scored.")
 
 
 def describe_value_at_risk(table: pd.DataFrame, churn_horizon: str, value_horizon: str,

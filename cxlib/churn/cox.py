@@ -207,12 +207,17 @@ class CoxChurnModel:
             grid = np.concatenate([[0.0], t])
             Hg = np.concatenate([[0.0], H])  # H constant on [grid_k, grid_k+1)
             upper = np.concatenate([grid[1:], [np.inf]])
+            # customers by tenure: a chunk's windows then cover few grid intervals, and only
+            # those enter its sum (the others have length 0)
+            pos = pos[np.argsort(t0[pos], kind="stable")]
             for start in range(0, len(pos), chunk):
                 p = pos[start:start + chunk]
                 a, c, r = t0[p, None], cap[p, None], risk[p, None]
+                cols = slice(np.searchsorted(upper, a.min(), side="right"),
+                             np.searchsorted(grid, c.max(), side="left"))
                 H0 = _step(t, H, a)
-                length = np.clip(np.minimum(upper, c) - np.maximum(grid, a), 0, None)
-                rmst[p] = (np.exp(-(Hg - H0) * r) * length).sum(1)
+                length = np.clip(np.minimum(upper[cols], c) - np.maximum(grid[cols], a), 0, None)
+                rmst[p] = (np.exp(-(Hg[cols] - H0) * r) * length).sum(1)
                 surv[p] = np.exp(-(_step(t, H, c) - H0) * r)[:, 0]
         return pd.DataFrame({"survival_horizon": surv, "remaining_lifetime": rmst,
                              "window_end": cap, "capped": cap < t0 + horizon - 1e-12},

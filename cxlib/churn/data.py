@@ -31,6 +31,7 @@ from ..core import (
     unit_name,
 )
 from ..core.engine import check_engine, read_source
+from ..core.validation import text_numbers
 
 __all__ = ["prepare_churn_data", "load_churn_data", "fit_sample", "CovariateEncoder",
            "SeparationError", "check_covariates", "describe_data"]
@@ -65,9 +66,8 @@ def _is_numeric_text(s: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(s):
         return True
-    text = s.astype("string").str.strip()
-    text = text[text.notna() & (text != "")]
-    return len(text) > 0 and bool(pd.to_numeric(text, errors="coerce").notna().all())
+    num, blank = text_numbers(s)
+    return bool((~blank).any()) and not bool((num.isna().to_numpy() & ~blank).any())
 
 
 def prepare_churn_data(df: pd.DataFrame, *, duration_col: str | None = None,

@@ -161,3 +161,19 @@ def test_sentences_read_the_numbers():
                                                   "+14.3 points of recall (paired 95% interval +11.2 to +17.7).")
     unsure = actions.describe_lift({**lift, "ci_lower": -0.01}, "als")
     assert unsure.endswith("the interval includes 0, so the data cannot tell them apart.")
+
+
+@pytest.mark.parametrize("method", ["popularity", "item_item", "als"])
+def test_lists_of_chosen_customers_are_their_rows_of_the_full_lists(method):
+    rng = np.random.default_rng(3)
+    counts = sp.csr_matrix(rng.poisson(0.3, size=(300, 40)).astype(float))
+    model = actions.make_recommender(method, seed=4).fit(counts)
+    items, scores = model.recommend(counts, 5)
+    rows = np.array([250, 3, 17, 120, 4])  # any order: the lists come in the order asked
+    some, some_scores = model.recommend(counts, 5, rows=rows)
+    assert (some == items[rows]).all()
+    assert np.allclose(some_scores, scores[rows], rtol=1e-5, equal_nan=True)
+    if method == "als":  # the compiled path of wide catalogues picks the same customers' factors
+        model.compiled_top_k_from = 10
+        wide, _ = model.recommend(counts, 5, rows=rows)
+        assert (wide == items[rows]).mean() > 0.95

@@ -16,18 +16,20 @@ from cxlib import actions, clv, segments
 pytestmark = pytest.mark.notebook
 
 world_2000 = world_fixture(2000)
+FIT_ROWS = 1500
 
 
 @pytest.fixture(scope="module")
 def runs(world_2000, tmp_path_factory):
     base = tmp_path_factory.mktemp("runs")
     tx, customers, truth = (str(world_2000 / f) for f in ("transactions.csv", "customers.csv", "truth.json"))
-    # the churn lesson with small challenger settings: its Cox scores do not depend on them
+    # the churn lesson with small challenger settings: its Cox scores do not depend on them. All
+    # three fit on samples of 1,500 customers, so the equality below covers the sampled fits.
     run_notebook("01_churn_survival", base / "01", data_path=customers, truth_path=truth, forest_trees=5,
-                 forest_sample=300, tree_sample=500, importance_repeats=1)
-    run_notebook("04_clv", base / "04", transactions_path=tx, truth_path=truth)
+                 forest_sample=300, tree_sample=500, importance_repeats=1, max_fit_rows=FIT_ROWS)
+    run_notebook("04_clv", base / "04", transactions_path=tx, truth_path=truth, max_fit_rows=FIT_ROWS)
     metrics = run_notebook("07_next_best_action", base / "07", transactions_path=tx, customers_path=customers,
-                           truth_path=truth, n_bootstrap=200)
+                           truth_path=truth, n_bootstrap=200, max_fit_rows=FIT_ROWS)
     return base, metrics
 
 
@@ -66,6 +68,12 @@ def test_risk_and_value_equal_the_churn_and_clv_lessons(runs):
     assert np.allclose(action["p_churn"], churn_scores.loc[ids, "churn_probability"], rtol=1e-9, atol=1e-12)
     assert np.allclose(action["clv"], values.loc[ids, "clv"], rtol=1e-9, atol=1e-12)
     assert churn_scores.loc[ids, "risk_tier"].ne("churned").all()  # every one of them is still active
+
+
+def test_the_models_fit_on_the_lessons_samples(runs):
+    _, metrics = runs
+    assert metrics["churn_fit_customers"] == metrics["value_fit_customers"] == FIT_ROWS
+    assert metrics["n_customers"] > FIT_ROWS
 
 
 def test_the_list_is_ranked_by_saving_within_cost_and_budget(runs, world_2000):
