@@ -99,15 +99,20 @@ def _examples(ids) -> list:
     return [show_value(v) for v in list(ids[:MAX_EXAMPLES])]
 
 
-def _counts(ids, counts=None) -> pd.Series:
-    """Rows per id as text (blank ids dropped), from one id per row or from ids with row counts."""
+def _text_ids(ids) -> np.ndarray:
+    """Ids as text, one per row, blank ids dropped (as ``astype(str)`` writes them)."""
     ids = pd.Series(np.asarray(ids, dtype=object))
+    return ids[ids.notna().to_numpy()].astype(str).to_numpy(dtype=object)
+
+
+def _row_counts(ids, counts) -> tuple[np.ndarray, np.ndarray]:
+    """Text ids and rows per id: one per row, or distinct ids with their row counts."""
     if counts is None:
-        ids = ids.dropna()
-        return ids.astype(str).value_counts(sort=False)
-    n = pd.Series(np.asarray(counts, dtype=np.int64))
-    keep = ids.notna().to_numpy()
-    return n[keep].groupby(ids[keep].astype(str).to_numpy(), sort=False).sum()
+        text = _text_ids(ids)
+        return text, np.ones(len(text), dtype=np.int64)
+    keep = pd.Series(np.asarray(ids, dtype=object)).notna().to_numpy()
+    return (pd.Series(np.asarray(ids, dtype=object)[keep]).astype(str).to_numpy(dtype=object),
+            np.asarray(counts, dtype=np.int64)[keep])
 
 
 def join_coverage(left_ids, right_ids, *, left: str, right: str, key: str = "customer_id",
@@ -145,16 +150,25 @@ def join_coverage(left_ids, right_ids, *, left: str, right: str, key: str = "cus
     """
     if expect not in ("left", "right", "both", "none"):
         raise ValueError(f"expect must be 'left', 'right', 'both' or 'none', not {expect!r}")
-    lc, rc = _counts(left_ids, left_counts), _counts(right_ids, right_counts)
-    l_in = lc.index.isin(rc.index)
-    r_in = rc.index.isin(lc.index)
-    ci = int(lc[lc.index.str.casefold().isin(rc.index.str.casefold())].sum())
-    cov = JoinCoverage(left, right, key, int(lc.sum()), int(lc[l_in].sum()), int(rc.sum()),
-                       int(rc[r_in].sum()), ci, _examples(lc.index[~l_in]), _examples(rc.index[~r_in]))
+    (l_ids, l_n), (r_ids, r_n) = _row_counts(left_ids, left_counts), _row_counts(right_ids, right_counts)
+    # one hash of both sides: every id gets a code, numbered in order of first appearance
+    codes, uniques = pd.factorize(np.concatenate([l_ids, r_ids]))
+    lcode, rcode = codes[:len(l_ids)], codes[len(l_ids):]
+    lc = np.bincount(lcode, weights=l_n, minlength=len(uniques))
+    rc = np.bincount(rcode, weights=r_n, minlength=len(uniques))
+    in_left, in_right = np.bincount(lcode, minlength=len(uniques)) > 0, np.bincount(rcode, minlength=len(uniques)) > 0
+    left_rows, right_rows = int(lc.sum()), int(rc.sum())
+    left_matched, right_matched = int(lc[in_right].sum()), int(rc[in_left].sum())
+    ci = left_matched
+    if left_matched < left_rows:  # only unmatched ids can match once case is ignored
+        folded = pd.factorize(pd.Series(uniques, dtype=object).str.casefold().to_numpy(dtype=object))[0]
+        ci = int(lc[np.isin(folded, folded[in_right])].sum())
+    cov = JoinCoverage(left, right, key, left_rows, left_matched, right_rows, right_matched, ci,
+                       _examples(uniques[in_left & ~in_right]), _examples(uniques[in_right & ~in_left]))
     if cov.left_rows and cov.right_rows and cov.left_matched == 0:
         raise DataError(f"no {key} of {left} is found in {right} ({cov.left_rows:,} rows against "
                         f"{cov.right_rows:,}; e.g. {', '.join(cov.left_missing[:3])} against "
-                        f"{', '.join(_examples(rc.index)[:3])}): the two files do not "
+                        f"{', '.join(_examples(uniques[in_right])[:3])}): the two files do not "
                         "describe the same customers." + cov.case_hint())
     if warn:
         sides = [("left", left, right, cov.left_rows, cov.left_matched, cov.left_missing),

@@ -252,6 +252,8 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     counts = check_rows(src, rules, table=TABLE, also=also, values=center)
     if dates.settle(counts):  # numeric dates: check them again, now that the layout is known
         check_rows(src, _rules(dates, amt, customer_col, amount_col, end_day, allow_returns), table=TABLE)
+    else:
+        dates.plain(counts)
     dates.warn(counts)
     if counts.get("zero"):
         _warn_rows(src, counts["zero"], zero, [customer_col, amount_col], amount_col,
@@ -460,6 +462,12 @@ class _DateColumn:
         self.ts = ibis.ifelse(self.numeric, self._numeric_ts(day, month), self.ts)
         self._settled = True
         return True
+
+    def plain(self, counts: dict) -> None:
+        """Without numeric or zoned dates every date is ISO text without a zone (the checks passed),
+        so later passes cast it directly instead of testing every row against the patterns."""
+        if self.numeric is not None and not counts.get("_numeric") and not counts.get("_zoned"):
+            self.ts = self.text.try_cast("timestamp")
 
     def _numeric_ts(self, day, month):
         """A settled numeric date as ISO text, cast: two-digit years as Python's %y (69-99: 1900s)."""
