@@ -43,7 +43,7 @@ def describe_headline(headline: pd.DataFrame, scale: tuple[float, float],
     top = headline.attrs.get("top_box_from", scale[1] - 1)
     box = "one of the top two scores" if top == scale[1] - 1 else f"a score of {top:g} or more"
     text = (f"Mean satisfaction is {a['csat_mean']:.2f} on {scale[0]:g}-{scale[1]:g} ({pct} CI "
-            f"{a['csat_mean_ci_lower']:.2f}-{a['csat_mean_ci_upper']:.2f}, n = {int(a['n'])}); "
+            f"{a['csat_mean_ci_lower']:.2f}-{a['csat_mean_ci_upper']:.2f}, n = {int(a['n']):,}); "
             f"{a['csat_top2box']:.0%} give {box} ({a['csat_top2box_ci_lower']:.0%}-"
             f"{a['csat_top2box_ci_upper']:.0%}).")
     if "nps" in headline:
