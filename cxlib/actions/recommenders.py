@@ -304,8 +304,11 @@ class ALSRecommender:
     def recommend(self, counts: sp.csr_matrix, k: int = 10, rows=None) -> tuple[np.ndarray, np.ndarray]:
         counts = sp.csr_matrix(counts, dtype=np.float32)
         # the fitted factors belong to the rows of the fitted matrix: pick the same rows of both
-        rows = np.arange(counts.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
-        counts = counts[rows]
+        if rows is None:
+            rows = np.arange(counts.shape[0])
+        else:
+            rows = np.asarray(rows, dtype=np.int64)
+            counts = counts[rows]
         items = np.full((counts.shape[0], k), -1, dtype=np.int64)
         values = np.full((counts.shape[0], k), np.nan)
         if counts.shape[1] >= self.compiled_top_k_from:

@@ -99,20 +99,13 @@ def _examples(ids) -> list:
     return [show_value(v) for v in list(ids[:MAX_EXAMPLES])]
 
 
-def _text_ids(ids) -> np.ndarray:
-    """Ids as text, one per row, blank ids dropped (as ``astype(str)`` writes them)."""
-    ids = pd.Series(np.asarray(ids, dtype=object))
-    return ids[ids.notna().to_numpy()].astype(str).to_numpy(dtype=object)
-
-
 def _row_counts(ids, counts) -> tuple[np.ndarray, np.ndarray]:
-    """Text ids and rows per id: one per row, or distinct ids with their row counts."""
-    if counts is None:
-        text = _text_ids(ids)
-        return text, np.ones(len(text), dtype=np.int64)
-    keep = pd.Series(np.asarray(ids, dtype=object)).notna().to_numpy()
-    return (pd.Series(np.asarray(ids, dtype=object)[keep]).astype(str).to_numpy(dtype=object),
-            np.asarray(counts, dtype=np.int64)[keep])
+    """Ids as text (as ``astype(str)`` writes them) and rows per id, blank ids dropped: one id
+    per row, or distinct ids with their row counts."""
+    ids = pd.Series(np.asarray(ids, dtype=object))
+    keep = ids.notna().to_numpy()
+    n = np.ones(len(ids), dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
+    return ids[keep].astype(str).to_numpy(dtype=object), n[keep]
 
 
 def join_coverage(left_ids, right_ids, *, left: str, right: str, key: str = "customer_id",
