@@ -16,16 +16,17 @@ import numpy as np
 import pandas as pd
 
 from ..core import DataError, unit_days
-from ..core.engine import ROW
+from ..core.engine import ROW, backend_name, first_by
 from ..core.transactions import TABLE, TransactionLog, day_to_timestamp, to_day, transaction_log
 
 __all__ = ["rfm_summary", "calibration_and_holdout", "load_cdnow"]
 
 
-def _ordered(frame: pd.DataFrame, log: TransactionLog, sort: bool) -> pd.DataFrame:
-    """Customers by id, or (a DataFrame's, unless ``sort``) in order of first appearance."""
-    by = ROW if (ROW in frame.columns and not sort) else "c"
-    frame = frame.sort_values(by, kind="stable")
+def _ordered(per, log: TransactionLog, sort: bool) -> pd.DataFrame:
+    """The per-customer table in pandas, by id or (a DataFrame's, unless ``sort``) in order of
+    first appearance; sorted in the engine, which is faster than pandas on a million ids."""
+    by = ROW if (ROW in per.columns and not sort) else "c"
+    frame = log.to_pandas(per.order_by(by))
     return frame.set_index(pd.Index(frame["c"].to_numpy(), name=log.customer_col))
 
 
@@ -117,10 +118,10 @@ def rfm_summary(transactions, customer_col: str = "customer_id", date_col: str =
     days = log.days()
     aggs = _per_customer(days, amount=log.has_amount)
     if log.has_amount:
-        aggs["first_amt"] = days.amt.argmin(days.day)  # the first purchase day's amount
+        aggs["first_amt"] = first_by(days.amt, days.day, backend_name(log.source))  # the first day's amount
     if ROW in days.columns:
         aggs[ROW] = days[ROW].min()
-    frame = _ordered(log.to_pandas(days.group_by("c").aggregate(**aggs)), log, sort)
+    frame = _ordered(days.group_by("c").aggregate(**aggs), log, sort)
     return pd.DataFrame(_stats(frame, end_day, unit, log.has_amount), index=frame.index)
 
 
@@ -157,17 +158,16 @@ def calibration_and_holdout(transactions, customer_col: str = "customer_id", dat
             **_per_customer(days, amount=log.has_amount, where=in_hold, prefix="h_")}
     if log.has_amount:
         # the first purchase day overall is the first calibration day of every cohort member
-        aggs["first_amt"] = days.amt.argmin(days.day)
+        aggs["first_amt"] = first_by(days.amt, days.day, backend_name(log.source))
     if ROW in days.columns:
         aggs[ROW] = days[ROW].min()
     per = days.group_by("c").aggregate(**aggs)
     # Customers whose first purchase comes after calibration_end are not in the cohort.
-    frame = log.to_pandas(per.filter(per["first"].notnull()))
+    frame = _ordered(per.filter(per["first"].notnull()), log, sort)
     if frame.empty:
         raise DataError(f"no purchases on or before calibration_end {day_to_timestamp(cal_day).date()}; "
                         "choose a later calibration end", table=TABLE, column=date_col,
                         source=log.source.name)
-    frame = _ordered(frame, log, sort)
     out = pd.DataFrame({f"{k}_cal": v for k, v in _stats(frame, cal_day, unit, log.has_amount).items()},
                        index=frame.index)
     h_freq = frame["h_n"].to_numpy(dtype=np.float64)
