@@ -36,7 +36,7 @@ import pandas as pd
 
 from .dates import ISO_PATTERN, NUMERIC_PATTERN
 from .engine import (ROW, LogFence, RowRule, Source, backend_name, blank, check_rows, count_rows, examples,
-                     log_center, log_upper_fence, read_source, strip, strptime)
+                     log_center, log_upper_fence, padded, read_source, strip, strptime, unpadded)
 from .errors import DataError, DataWarning, location
 
 __all__ = ["TABLE", "OUTLIER_MADS", "TransactionLog", "transaction_log", "to_day", "day_to_timestamp"]
@@ -238,7 +238,6 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     _require_columns(src, [customer_col, date_col] + ([amount_col] if amount_col else []))
     t = src.table
     raw_id = t[customer_col]
-    cid = strip(raw_id).nullif("") if isinstance(raw_id, ir.StringValue) else raw_id
     dates = _DateColumn(src, date_col, date_format or None)
     amt = _amounts(t[amount_col]) if amount_col else None
     end_day = None if observation_end in (None, "") else to_day(observation_end)
@@ -246,22 +245,29 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     also = {**dates.conditions(), **({"zero": zero} if zero else {})}
     if amount_col and allow_returns:  # counted in the same pass
         also["returns"] = lambda t, a=amt: a < 0
+    # text cells that may need stripping, so that later passes strip only columns that have them
+    text = [c for c in dict.fromkeys([customer_col, date_col, amount_col]) if c and isinstance(t[c], ir.StringValue)]
+    also.update({f"_padded_{i}": (lambda t, c=c: padded(t[c])) for i, c in enumerate(text)})
     rules = _rules(dates, amt, customer_col, amount_col, end_day, allow_returns)
     # the outlier limit's median is taken in the same pass as the checks
     center = log_center(src, lambda t, a=amt: a) if amount_col and outlier_mads else None
     counts = check_rows(src, rules, table=TABLE, also=also, values=center)
+    n_padded = {c: counts[f"_padded_{i}"] for i, c in enumerate(text)}.get
     if dates.settle(counts):  # numeric dates: check them again, now that the layout is known
         check_rows(src, _rules(dates, amt, customer_col, amount_col, end_day, allow_returns), table=TABLE)
     else:
-        dates.plain(counts)
+        dates.plain(counts, n_padded(date_col))
     dates.warn(counts)
     if counts.get("zero"):
         _warn_rows(src, counts["zero"], zero, [customer_col, amount_col], amount_col,
                    "have amount 0; they are kept as purchases (they count in frequency and recency "
                    "and lower the mean spend)", stacklevel=3)
+    if amount_col:
+        amt = _amounts(t[amount_col], n_padded(amount_col))
     fence, n_outliers = _outliers(src, amt, outlier_mads, [customer_col, date_col, amount_col], amount_col,
                                   counts)
     ts = dates.ts
+    cid = unpadded(raw_id, n_padded(customer_col)) if isinstance(raw_id, ir.StringValue) else raw_id
     # Whole calendar days since the epoch: integer arithmetic is several times faster than dates.
     typed = {"c": cid, "ts": ts, "day": (ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64")}
     if amount_col:
@@ -303,12 +309,13 @@ def _require_columns(src: Source, wanted: list[str]) -> None:
                         source=src.name, table=TABLE, column=missing[0], n_rows=0)
 
 
-def _amounts(raw):
-    """The amount column as float64: text is stripped and cast; bad text becomes null."""
+def _amounts(raw, n_padded: int | None = None):
+    """The amount column as float64: text is stripped (unless ``n_padded`` is 0) and cast; bad
+    text becomes null."""
     import ibis.expr.types as ir
 
     if isinstance(raw, ir.StringValue):
-        return strip(raw).nullif("").try_cast("float64")
+        return unpadded(raw, n_padded).try_cast("float64")
     return raw.cast("float64")
 
 
@@ -463,11 +470,12 @@ class _DateColumn:
         self._settled = True
         return True
 
-    def plain(self, counts: dict) -> None:
+    def plain(self, counts: dict, n_padded: int | None = None) -> None:
         """Without numeric or zoned dates every date is ISO text without a zone (the checks passed),
-        so later passes cast it directly instead of testing every row against the patterns."""
+        so later passes cast it directly instead of testing every row against the patterns (and
+        without stripping it when ``n_padded`` is 0)."""
         if self.numeric is not None and not counts.get("_numeric") and not counts.get("_zoned"):
-            self.ts = self.text.try_cast("timestamp")
+            self.ts = unpadded(self.src.table[self.column], n_padded).try_cast("timestamp")
 
     def _numeric_ts(self, day, month):
         """A settled numeric date as ISO text, cast: two-digit years as Python's %y (69-99: 1900s)."""

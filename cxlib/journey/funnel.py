@@ -21,6 +21,7 @@ from scipy import stats
 
 from ..churn import kaplan_meier, survival_table
 from ..core import DataError
+from ..core.engine import backend_name, first_by
 from .log import TABLE, EventLog
 
 __all__ = ["wilson_interval", "customer_journeys", "funnel_table", "funnel_by_group", "group_test",
@@ -75,7 +76,7 @@ def customer_journeys(log: EventLog, bad_score: float | None = None,
         for i, stage in enumerate(moments):
             aggs[f"b_{_key(i)}"] = ((r.stage == stage) & (r.score <= bad_score)).cast("int64").sum()
     if log.has_channel:
-        aggs["channel"] = r.ch.argmin(r.t, where=r.stage == log.funnel[0])
+        aggs["channel"] = first_by(r.ch, r.t, backend_name(log.source), where=r.stage == log.funnel[0])
     df = log.to_pandas(r.group_by("c").aggregate(**aggs))
     names = {"c": "customer_id"}
     names.update({f"f_{_key(i)}": f"first_{s}" for i, s in enumerate(log.funnel)})

@@ -36,7 +36,7 @@ from ..core import (
     show_value,
     to_datetime,
 )
-from ..core.engine import ROW, RowRule, Source, blank, check_rows, read_source, strip
+from ..core.engine import ROW, RowRule, Source, blank, check_rows, padded, read_source, unpadded
 
 __all__ = ["TABLE", "CUSTOMERS", "EventLog", "event_log", "load_customers", "to_days",
            "end_of_observation"]
@@ -131,10 +131,10 @@ class EventLog:
             "duration": c["duration"].astype(float), "event": c["event"].astype("int64")}))
 
 
-def _text(col):
+def _text(col, n_padded: int | None = None):
     import ibis.expr.types as ir
 
-    return strip(col).nullif("") if isinstance(col, ir.StringValue) else col.cast("string")
+    return unpadded(col, n_padded) if isinstance(col, ir.StringValue) else col.cast("string")
 
 
 def load_customers(path, *, id_col: str = "customer_id", signup_col: str = "signup_date",
@@ -237,6 +237,8 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
         end, a funnel stage that never occurs, events before the customer's signup. Events of
         customers missing from ``customers`` are set aside with a :class:`DataWarning`.
     """
+    import ibis.expr.types as ir
+
     channel_col, score_col = channel_col or None, score_col or None
     funnel = [str(s) for s in funnel_stages]
     src = read_source(events, table=TABLE, engine=engine, con=con, spark_master=spark_master,
@@ -284,7 +286,12 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
                              f"events after the observation end {end_date}; set observation_end to "
                              "the last day of the data or filter the log",
                              time_col, show=[customer_col, time_col, stage_col]))
-    check_rows(src, rules, table=TABLE)
+    # text cells that may need stripping are counted in the same pass, so that later passes
+    # strip only the columns that have them
+    text = [c for c in dict.fromkeys(c for c in columns if c) if isinstance(t[c], ir.StringValue)]
+    counts = check_rows(src, rules, table=TABLE,
+                        also={f"_padded_{i}": (lambda t, c=c: padded(t[c])) for i, c in enumerate(text)})
+    typed = _typed(t, *columns, n_padded={c: counts[f"_padded_{i}"] for i, c in enumerate(text)})
     if src.has_row_numbers:
         typed[ROW] = t[ROW]
     rows = t.select(**typed)
@@ -305,28 +312,30 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
     return log
 
 
-def _timestamp(raw):
+def _timestamp(raw, n_padded: int | None = None):
     import ibis.expr.types as ir
 
     if isinstance(raw, ir.StringValue):
-        return strip(raw).nullif("").try_cast("timestamp")
+        return unpadded(raw, n_padded).try_cast("timestamp")
     return raw.cast("timestamp")
 
 
-def _typed(t, customer_col, time_col, stage_col, channel_col, score_col) -> dict:
-    """The typed columns of the log as Ibis expressions on ``t``."""
+def _typed(t, customer_col, time_col, stage_col, channel_col, score_col, n_padded: dict | None = None) -> dict:
+    """The typed columns of the log as Ibis expressions on ``t``; text columns whose count in
+    ``n_padded`` is 0 are not stripped."""
     import ibis.expr.types as ir
 
+    n = (n_padded or {}).get
     # days since the epoch with the time of day: seconds are exact in both engines
-    typed = {"c": _text(t[customer_col]),
-             "t": _timestamp(t[time_col]).epoch_seconds().cast("float64") / SECONDS_PER_DAY,
-             "stage": _text(t[stage_col])}
+    typed = {"c": _text(t[customer_col], n(customer_col)),
+             "t": _timestamp(t[time_col], n(time_col)).epoch_seconds().cast("float64") / SECONDS_PER_DAY,
+             "stage": _text(t[stage_col], n(stage_col))}
     if score_col:
         raw = t[score_col]
-        typed["score"] = (strip(raw).nullif("").try_cast("float64") if isinstance(raw, ir.StringValue)
+        typed["score"] = (unpadded(raw, n(score_col)).try_cast("float64") if isinstance(raw, ir.StringValue)
                           else raw.cast("float64"))
     if channel_col:
-        typed["ch"] = _text(t[channel_col])
+        typed["ch"] = _text(t[channel_col], n(channel_col))
     return typed
 
 
