@@ -10,6 +10,8 @@ pieces live in small modules:
   on (``max_fit_rows``), encoding, pre-fit checks;
 - :mod:`~cxlib.churn.kaplan_meier`: Kaplan-Meier curves, medians and the log-rank test;
 - :mod:`~cxlib.churn.cox`: the Cox model, its predictions and the proportional-hazards test;
+- :mod:`~cxlib.churn.time_varying`: Cox regression on a (start, stop] table, for covariates that
+  change over time (the journey's moments of truth);
 - :mod:`~cxlib.churn.metrics`: held-out validation (concordance, Brier score, AUC, calibration);
 - :mod:`~cxlib.churn.logistic`: the logistic baseline at a horizon;
 - :mod:`~cxlib.churn.trees`: a pruned survival tree whose leaves read as rules;
@@ -37,6 +39,7 @@ from .sentences import (describe_classification_trap, describe_comparison, descr
                         describe_hazard_ratios, describe_importance, describe_logrank, describe_medians,
                         describe_proportional_hazards, describe_pruning, describe_scores,
                         describe_tree_rules, describe_truth, key_findings)
+from .time_varying import TimeVaryingCox
 from .trees import LevelEncoder, SurvivalTreeModel, logrank_statistic
 from .truth import compare_with_truth
 
@@ -45,7 +48,7 @@ __all__ = [
     "prepare_churn_data", "load_churn_data", "fit_sample", "CovariateEncoder", "check_covariates",
     "describe_data", "describe_fit_sample",
     "kaplan_meier", "median_survival_table", "logrank_test", "survival_table",
-    "CoxChurnModel", "schoenfeld_test", "stratify_candidates", "stratified_alternative",
+    "CoxChurnModel", "TimeVaryingCox", "schoenfeld_test", "stratify_candidates", "stratified_alternative",
     "split_train_test", "evaluation_times", "concordance", "brier_curve", "km_survival", "horizon_auc",
     "calibration_table", "evaluate_holdout", "describe_validation",
     "HorizonLogistic", "churn_probability", "compare_with_cox", "describe_censoring_bias",

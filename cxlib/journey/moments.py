@@ -6,7 +6,8 @@ the time to collect many touchpoints) with customers who left early (and could n
 is partly a consequence of staying, so it looks protective. This is immortal-time bias
 (Suissa, 2008). The remedy is a covariate that changes over time: the number of bad experiences
 *so far*, in a counting-process (start, stop] table fitted by the Cox model of Andersen & Gill
-(1982), here lifelines' ``CoxTimeVaryingFitter``.
+(1982), fitted by :class:`cxlib.churn.time_varying.TimeVaryingCox` (the same estimates as
+lifelines' ``CoxTimeVaryingFitter``, in a fraction of the time on large tables).
 
 The (start, stop] table is built in the engine: bad experiences joined to the customers, summed
 per customer and time, and accumulated with a window ordered by time. Only one row per bad
@@ -20,6 +21,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..churn.time_varying import TimeVaryingCox
 from ..core import DataError, DataWarning, location
 from .log import CUSTOMERS, TABLE, EventLog
 
@@ -126,8 +128,6 @@ class MomentsOfTruth:
         Touchpoints whose bad experiences enter the model.
     alpha : float
         1 - confidence of the intervals.
-    penalizer : float
-        Ridge penalty of both fits (0 for none).
 
     Attributes
     ----------
@@ -137,10 +137,9 @@ class MomentsOfTruth:
     n_customers_, n_events_, n_intervals_ : int
     """
 
-    def __init__(self, moments, alpha: float = 0.05, penalizer: float = 0.0):
+    def __init__(self, moments, alpha: float = 0.05):
         self.moments = list(moments)
         self.alpha = alpha
-        self.penalizer = penalizer
 
     def fit(self, start_stop: pd.DataFrame, journeys: pd.DataFrame) -> MomentsOfTruth:
         """Fit both models.
@@ -154,7 +153,7 @@ class MomentsOfTruth:
             :func:`~cxlib.journey.funnel.customer_journeys`), for the naive model; restricted to
             the customers of ``start_stop``.
         """
-        from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+        from lifelines import CoxPHFitter
 
         names = [_covariate(m) for m in self.moments]
         empty = [m for m, n in zip(self.moments, names) if start_stop[n].max() == 0]
@@ -163,11 +162,9 @@ class MomentsOfTruth:
                             "end; its effect cannot be estimated: remove it from moments", table=TABLE)
         if start_stop["event"].sum() == 0:
             raise DataError("no customer churned, so no churn hazard can be compared", table=CUSTOMERS)
-        tv = CoxTimeVaryingFitter(alpha=self.alpha, penalizer=self.penalizer)
-        tv.fit(start_stop, id_col="id", event_col="event", start_col="start", stop_col="stop",
-               show_progress=False)
+        tv = TimeVaryingCox(alpha=self.alpha).fit(start_stop, covariates=names)
         people = journeys[journeys["customer_id"].isin(set(start_stop["id"]))]
-        naive = CoxPHFitter(alpha=self.alpha, penalizer=self.penalizer)
+        naive = CoxPHFitter(alpha=self.alpha)
         naive.fit(people[["duration", "event"] + names], "duration", "event")
         s, ns = tv.summary, naive.summary
         z = s.columns
@@ -200,8 +197,6 @@ def proportional_check(start_stop: pd.DataFrame, moments, cut: float | None = No
 
     Returns ``touchpoint, hazard_ratio_early, hazard_ratio_late, p, proportional, cut``.
     """
-    from lifelines import CoxTimeVaryingFitter
-
     names = [_covariate(m) for m in moments]
     ss = start_stop
     if cut is None:
@@ -213,8 +208,7 @@ def proportional_check(start_stop: pd.DataFrame, moments, cut: float | None = No
     is_late = (split["start"] >= cut).astype(float)
     for n in names:
         split[f"{n}_late"] = split[n] * is_late
-    fit = CoxTimeVaryingFitter(alpha=alpha).fit(split, id_col="id", event_col="event", start_col="start",
-                                                stop_col="stop", show_progress=False)
+    fit = TimeVaryingCox(alpha=alpha).fit(split, covariates=names + [f"{n}_late" for n in names])
     s = fit.summary
     rows = []
     for m, n in zip(moments, names):
