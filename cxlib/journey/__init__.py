@@ -48,7 +48,7 @@ from .moments import (
                      sample_customers,
                      start_stop_table,
 )
-from .paths import PATH_COLUMNS, loop_table, path_table, transition_table
+from .paths import PATH_COLUMNS, loop_table, path_table, paths_and_transitions, transition_table
 from .sentences import (
                      describe_censoring,
                      describe_funnel,
@@ -72,7 +72,7 @@ __all__ = [
     "TABLE", "CUSTOMERS", "EventLog", "event_log", "load_customers", "to_days", "end_of_observation",
     "FUNNEL_COLUMNS", "GROUP_COLUMNS", "wilson_interval", "customer_journeys", "funnel_table",
     "overall_conversion", "funnel_by_group", "group_test", "time_to_next", "km_conversion",
-    "PATH_COLUMNS", "path_table", "transition_table", "loop_table",
+    "PATH_COLUMNS", "path_table", "transition_table", "paths_and_transitions", "loop_table",
     "TOUCHPOINT_COLUMNS", "touchpoint_table", "journey_map",
     "MOMENT_COLUMNS", "start_stop_table", "sample_customers", "MomentsOfTruth", "proportional_check",
     "TRUTH_COLUMNS", "journey_truth", "compare_with_truth",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .log import EventLog
 
-__all__ = ["path_table", "transition_table", "loop_table", "START", "SEP", "PATH_COLUMNS"]
+__all__ = ["path_table", "transition_table", "paths_and_transitions", "loop_table", "START", "SEP", "PATH_COLUMNS"]
 
 START = "(start)"
 SEP = " > "
@@ -27,6 +27,25 @@ def _ordered(log: EventLog):
     return r.mutate(pos=ibis.row_number().over(w), prev=r.stage.lag().over(w))
 
 
+def _path_counts(r, length: int):
+    """Customers per sequence of first ``length`` stages: ``p0 .. p{length-1}, customers``."""
+    first = r.filter(r.pos < length)
+    steps = {f"p{j}": first.stage.max(where=first.pos == j) for j in range(length)}
+    per_customer = first.group_by("c").aggregate(**steps)
+    return per_customer.group_by(list(steps)).aggregate(customers=per_customer.count())
+
+
+def _move_counts(r):
+    """Moves per pair of consecutive stages: ``src, stage, moves``."""
+    pairs = r.mutate(src=r.prev.fill_null(START))
+    return pairs.group_by(["src", "stage"]).aggregate(moves=pairs.count())
+
+
+def _check_length(length: int) -> None:
+    if length < 1:
+        raise ValueError(f"path length must be at least 1, got {length}")
+
+
 def path_table(log: EventLog, length: int = 4, top: int = 10) -> pd.DataFrame:
     """The ``top`` most common sequences of a customer's first ``length`` events.
 
@@ -34,14 +53,48 @@ def path_table(log: EventLog, length: int = 4, top: int = 10) -> pd.DataFrame:
     the last row, ``(other paths)``, holds the rest so the shares add up to 1. A customer with
     fewer events has a shorter path.
     """
-    if length < 1:
-        raise ValueError(f"path length must be at least 1, got {length}")
+    _check_length(length)
+    return _paths(log.to_pandas(_path_counts(_ordered(log), length)), length, top)
+
+
+def transition_table(log: EventLog) -> pd.DataFrame:
+    """How customers move: ``from, to, moves, share_of_from`` for every consecutive pair of events.
+
+    ``from`` is :data:`START` for a customer's first event; ``share_of_from`` is the share of
+    the moves out of ``from`` that go to ``to``. A stage followed by itself is a loop.
+    """
+    return _moves(log.to_pandas(_move_counts(_ordered(log))))
+
+
+def paths_and_transitions(log: EventLog, length: int = 4, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`path_table` and :func:`transition_table` from one query.
+
+    Both need every customer's events in time order, the costly part (a window over the whole
+    log); in one query DuckDB orders them once for both (about 7 s instead of 14 on 19 million
+    events).
+    """
+    import ibis
+
+    _check_length(length)
     r = _ordered(log)
-    first = r.filter(r.pos < length)
-    steps = {f"p{j}": first.stage.max(where=first.pos == j) for j in range(length)}
-    per_customer = first.group_by("c").aggregate(**steps)
-    keys = list(steps)
-    counts = log.to_pandas(per_customer.group_by(keys).aggregate(customers=per_customer.count()))
+    keys = [f"p{j}" for j in range(max(length, 2))]
+    none = ibis.null("string")
+    paths = _path_counts(r, length)
+    paths = paths.select(kind=ibis.literal("path"), **{k: paths[k] if k in paths.columns else none for k in keys},
+                         n=paths.customers)
+    moves = _move_counts(r)
+    moves = moves.select(kind=ibis.literal("move"), **{k: {"p0": moves.src, "p1": moves.stage}.get(k, none)
+                                                       for k in keys}, n=moves.moves)
+    both = log.to_pandas(paths.union(moves))
+    is_path = both["kind"] == "path"
+    path_counts = both[is_path].rename(columns={"n": "customers"})[keys[:length] + ["customers"]]
+    move_counts = both[~is_path].rename(columns={"p0": "src", "p1": "stage", "n": "moves"})
+    return _paths(path_counts, length, top), _moves(move_counts[["src", "stage", "moves"]])
+
+
+def _paths(counts: pd.DataFrame, length: int, top: int) -> pd.DataFrame:
+    keys = [f"p{j}" for j in range(length)]
+    counts = counts.copy()
     counts["path"] = [SEP.join(s for s in row if isinstance(s, str)) for row in counts[keys].itertuples(index=False)]
     counts = counts.groupby("path", as_index=False)["customers"].sum()
     total = counts["customers"].sum()
@@ -55,16 +108,8 @@ def path_table(log: EventLog, length: int = 4, top: int = 10) -> pd.DataFrame:
     return head[PATH_COLUMNS]
 
 
-def transition_table(log: EventLog) -> pd.DataFrame:
-    """How customers move: ``from, to, moves, share_of_from`` for every consecutive pair of events.
-
-    ``from`` is :data:`START` for a customer's first event; ``share_of_from`` is the share of
-    the moves out of ``from`` that go to ``to``. A stage followed by itself is a loop.
-    """
-    r = _ordered(log)
-    pairs = r.mutate(src=r.prev.fill_null(START))
-    df = log.to_pandas(pairs.group_by(["src", "stage"]).aggregate(moves=pairs.count()))
-    df = df.rename(columns={"src": "from", "stage": "to"})
+def _moves(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.rename(columns={"src": "from", "stage": "to"}).reset_index(drop=True)
     df["moves"] = df["moves"].astype(int)
     df["share_of_from"] = df["moves"] / df.groupby("from")["moves"].transform("sum")
     return df.sort_values(["from", "moves"], ascending=[True, False]).reset_index(drop=True)

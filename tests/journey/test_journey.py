@@ -150,6 +150,10 @@ def test_paths_touchpoints_and_moves_match_pandas(small):
     pairs = pd.Series(list(zip(prev, events["stage"]))).value_counts()
     got = dict(zip(zip(moves["from"], moves["to"]), moves["moves"]))
     assert got == pairs.to_dict()
+    for length in (1, 3):  # the one-query version gives both tables
+        both = journey.paths_and_transitions(log, length=length, top=5)
+        pd.testing.assert_frame_equal(both[0], journey.path_table(log, length=length, top=5))
+        pd.testing.assert_frame_equal(both[1], moves)
 
 
 def test_the_start_stop_table_counts_bad_experiences_before_each_interval(small):
@@ -353,6 +357,7 @@ def test_spark_gives_the_same_numbers_as_duckdb(small):
             results[engine] = {
                 "journeys": journey.customer_journeys(log, bad_score=2, moments=MOMENTS),
                 "start_stop": journey.start_stop_table(log, MOMENTS, 2),
+                **dict(zip(["paths", "transitions"], journey.paths_and_transitions(log, 3, 5))),
             }
     for name in results["duckdb"]:
         duck, spark = results["duckdb"][name], results["spark"][name]
