@@ -20,6 +20,7 @@ exists after the run, never the staging folder.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import platform
@@ -338,7 +339,8 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         Name of the run folder; a timestamp by default.
     jobs : int, optional
         Notebooks executed at once, each in its own process (default: 2, or 1 on a one-core
-        machine). The notebooks are independent, so this only changes the wall time.
+        machine). The notebooks are independent, so this only changes the wall time; the
+        longest of the last run start first (:func:`longest_first`).
     echo : callable
         Receives progress lines.
     """
@@ -392,11 +394,12 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
                 reader = threading.Thread(target=_forward, args=(queue, printer), daemon=True)
                 reader.start()
                 futures = []
-                for nb in paths:
+                scheduled = longest_first(paths, root)
+                for nb in scheduled:
                     futures.append(pool.submit(execute_notebook, nb, staging / nb.stem,
                                                settings.get(nb.stem, {}), run_folder=staging,
                                                progress=queue.put))
-                echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in paths))
+                echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in scheduled))
                 try:
                     for future in as_completed(futures):
                         done(future.result())
@@ -419,6 +422,21 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         _point_latest(root, run_id)
     echo(summary_table(results))
     return run
+
+
+def longest_first(paths: list[Path], root: Path) -> list[Path]:
+    """The notebooks in the order to start them on several workers: the longest of the last
+    complete run in ``root`` first, so that no long notebook starts last and runs alone at the
+    end; notebooks that run did not time go first, then the rest in their own order."""
+    seconds = {}
+    try:
+        latest = root / "latest"
+        folder = latest if latest.is_dir() else root / (root / "latest.txt").read_text().strip()
+        for entry in json.loads((folder / "run.json").read_text())["notebooks"]:
+            seconds[entry["notebook"]] = float(entry["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):  # no earlier run, or not one this can read
+        return list(paths)
+    return sorted(paths, key=lambda nb: -seconds.get(nb.stem, float("inf")))
 
 
 def _forward(queue, printer: ProgressPrinter) -> None:

@@ -168,15 +168,23 @@ def check_features(df: pd.DataFrame, features: Sequence[str] | None = None, *, k
 
 def _silhouette(Z: np.ndarray, labels: np.ndarray, sample_size: int, seed) -> float:
     """Average silhouette width, on a seeded sample for large n; NaN when undefined."""
-    keep = labels >= 0  # DBSCAN noise is not a segment
-    Z, labels = Z[keep], labels[keep]
-    n_labels = len(np.unique(labels))
-    if n_labels < 2 or n_labels >= len(labels):
-        return float("nan")
-    if len(labels) > sample_size:
-        idx = np.random.default_rng(seed).choice(len(labels), size=sample_size, replace=False)
-        Z, labels = Z[idx], labels[idx]
-    return silhouette_mean(Z, labels)
+    return _silhouettes(Z, [labels], sample_size, seed)[0]
+
+
+def _silhouettes(Z: np.ndarray, labelings, sample_size: int, seed) -> list[float]:
+    """:func:`_silhouette` of several labelings of the same rows. Without DBSCAN noise they share
+    the seeded sample, so its distances are computed once for all of them."""
+    if any((labels < 0).any() for labels in labelings):
+        keep = [labels >= 0 for labels in labelings]  # DBSCAN noise is not a segment
+        return [_silhouettes(Z[k], [labels[k]], sample_size, seed)[0] for k, labels in zip(keep, labelings)]
+    idx = (np.random.default_rng(seed).choice(len(Z), size=sample_size, replace=False)
+           if len(Z) > sample_size else slice(None))
+    out = [float("nan")] * len(labelings)
+    defined = [i for i, labels in enumerate(labelings) if 2 <= len(np.unique(labels)) < len(labels)]
+    if defined:
+        for i, v in zip(defined, silhouette_means(Z[idx], [labelings[i][idx] for i in defined])):
+            out[i] = v
+    return out
 
 
 def silhouette_mean(Z: np.ndarray, labels, chunk_bytes: int = 64_000_000) -> float:
@@ -188,32 +196,40 @@ def silhouette_mean(Z: np.ndarray, labels, chunk_bytes: int = 64_000_000) -> flo
     the per-segment sums are one matrix product per block instead of a loop over rows, which
     makes it several times faster on 10,000-row samples.
     """
+    return silhouette_means(Z, [labels], chunk_bytes)[0]
+
+
+def silhouette_means(Z: np.ndarray, labelings, chunk_bytes: int = 64_000_000) -> list[float]:
+    """:func:`silhouette_mean` of several labelings of the same rows; each block of distances is
+    computed once for all of them (choosing k scores every candidate on one sample)."""
     Z = np.asarray(Z, dtype=float)
     n = len(Z)
-    _, lab = np.unique(np.asarray(labels), return_inverse=True)
-    onehot = np.zeros((n, lab.max() + 1))
-    onehot[np.arange(n), lab] = 1.0
-    counts = onehot.sum(axis=0)
+    parts = []
+    for labels in labelings:
+        _, lab = np.unique(np.asarray(labels), return_inverse=True)
+        onehot = np.zeros((n, lab.max() + 1))
+        onehot[np.arange(n), lab] = 1.0
+        parts.append((lab, onehot, onehot.sum(axis=0), np.empty(n)))
     sq = np.einsum("ij,ij->i", Z, Z)
-    s = np.empty(n)
     step = max(1, chunk_bytes // (8 * n))
     for start in range(0, n, step):
         stop = min(n, start + step)
         d = sq[start:stop, None] + sq[None, :] - 2.0 * (Z[start:stop] @ Z.T)
         np.maximum(d, 0.0, out=d)
         np.sqrt(d, out=d)
-        sums = d @ onehot
         rows = np.arange(stop - start)
-        own = lab[start:stop]
-        own_n = counts[own]
-        a = sums[rows, own] / np.maximum(own_n - 1, 1)
-        means = sums / counts
-        means[rows, own] = np.inf
-        b = means.min(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            v = np.nan_to_num((b - a) / np.maximum(a, b))
-        s[start:stop] = np.where(own_n > 1, v, 0.0)
-    return float(s.mean())
+        for lab, onehot, counts, s in parts:
+            sums = d @ onehot
+            own = lab[start:stop]
+            own_n = counts[own]
+            a = sums[rows, own] / np.maximum(own_n - 1, 1)
+            means = sums / counts
+            means[rows, own] = np.inf
+            b = means.min(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = np.nan_to_num((b - a) / np.maximum(a, b))
+            s[start:stop] = np.where(own_n > 1, v, 0.0)
+    return [float(s.mean()) for *_, s in parts]
 
 
 def calinski_harabasz(Z: np.ndarray, labels: np.ndarray) -> float:
@@ -634,10 +650,11 @@ def majority_k(choices: dict[str, int]) -> int:
 
 
 def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
-    rows = []
+    rows, labelings = [], []
     probe = Segmenter(method=method, n_init=n_init, seed=seed)
     for k in k_values:
         labels, _ = probe._fit_labels(Zs, k, np.random.default_rng(seed))
+        labelings.append(labels)
         inertia = sum(((Zs[labels == j] - Zs[labels == j].mean(axis=0)) ** 2).sum()
                       for j in np.unique(labels))
         with warnings.catch_warnings():
@@ -646,13 +663,14 @@ def _score_ks(Zs, k_values, method, sample_size, n_init, seed) -> pd.DataFrame:
         degenerate = _mixture_is_degenerate(gmm)
         rows.append({
             "k": int(k),
-            "silhouette": _silhouette(Zs, labels, sample_size, seed),
             "calinski_harabasz": calinski_harabasz(Zs, labels),
             "bic": float("nan") if degenerate else float(gmm.bic(Zs)),
             "bic_degenerate": degenerate,
             "inertia": float(inertia),
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.insert(1, "silhouette", _silhouettes(Zs, labelings, sample_size, seed))
+    return table
 
 
 #: A mixture component whose covariance has an eigenvalue below this (in standardized units,

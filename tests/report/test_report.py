@@ -164,3 +164,22 @@ def test_the_bundled_config_only_names_real_parameters():
     for nb in list_notebooks():
         unknown = set(config[nb.stem]) - set(notebook_defaults(nb))
         assert not unknown, f"{nb.stem}: reports.yaml sets unknown parameters {sorted(unknown)}"
+
+
+def test_several_workers_start_the_longest_notebooks_of_the_last_run_first(tmp_path):
+    from pathlib import Path
+
+    from cxlib.report.runner import longest_first
+
+    paths = [Path(f"notebooks/{n}.ipynb") for n in ("00_a", "01_b", "02_c", "03_d")]
+    assert longest_first(paths, tmp_path) == paths  # no earlier run: the notebooks' own order
+    run = tmp_path / "2026-01-01_000000"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"notebooks": [
+        {"notebook": "00_a", "seconds": 5.0}, {"notebook": "01_b", "seconds": 90.0},
+        {"notebook": "03_d", "seconds": 40.0}]}))
+    (tmp_path / "latest").symlink_to(run.name, target_is_directory=True)
+    # 02_c was not in that run: it may be long, so it goes first
+    assert [p.stem for p in longest_first(paths, tmp_path)] == ["02_c", "01_b", "03_d", "00_a"]
+    (run / "run.json").write_text("{not json")
+    assert longest_first(paths, tmp_path) == paths
