@@ -18,12 +18,11 @@ import scipy.sparse as sp
 
 from .. import clv
 from ..core import DataError, DataWarning, location
-from ..core.engine import RowRule, check_rows, strip
+from ..core.engine import RowRule, check_rows, padded, strip, unpadded
 
 __all__ = ["Purchases", "purchase_counts", "TABLE"]
 
 TABLE = "transactions"
-SECONDS_PER_DAY = 86_400
 
 
 @dataclass
@@ -163,14 +162,17 @@ def purchase_counts(transactions, customer_col: str = "customer_id", date_col: s
         raise DataError(f"missing column '{item_col}' (the product of each purchase); the table has "
                         f"{', '.join(map(repr, src.columns))}", source=src.name, table=TABLE,
                         column=item_col, n_rows=0)
-    check_rows(src, [RowRule(lambda t: _blank(t[item_col]), "blank items; expected a product id in every row",
-                             item_col, show=[customer_col, date_col, item_col])], table=TABLE)
     t = src.table
-    raw_id, raw_ts, raw_item = t[customer_col], t[date_col], t[item_col]
-    cid = strip(raw_id) if isinstance(raw_id, ir.StringValue) else raw_id.cast("string")
-    item = strip(raw_item) if isinstance(raw_item, ir.StringValue) else raw_item.cast("string")
-    ts = strip(raw_ts).try_cast("timestamp") if isinstance(raw_ts, ir.StringValue) else raw_ts.cast("timestamp")
-    rows = t.select(c=cid, item=item, day=(ts.epoch_seconds() // SECONDS_PER_DAY).cast("int64"))
+    raw_item = t[item_col]
+    text_item = isinstance(raw_item, ir.StringValue)
+    counts = check_rows(src, [RowRule(lambda t: _blank(t[item_col]), "blank items; expected a product id in every row",
+                                      item_col, show=[customer_col, date_col, item_col])], table=TABLE,
+                        also={"padded": lambda t: padded(t[item_col])} if text_item else None)
+    item = unpadded(raw_item, counts["padded"]) if text_item else raw_item.cast("string")
+    # the log's own typed columns: its ids and days as the CLV summary reads them (date_format too)
+    typed = log.typed
+    cid = typed["c"] if isinstance(typed["c"], ir.StringValue) else typed["c"].cast("string")
+    rows = t.select(c=cid, item=item, day=typed["day"], **({"amt": typed["amt"]} if log.has_amount else {}))
 
     span = log.to_pandas(rows.aggregate(first=rows.day.min(), last=rows.day.max(), n=rows.count())).iloc[0]
     first_day, n_transactions = int(span["first"]), int(span["n"])
@@ -182,21 +184,22 @@ def purchase_counts(transactions, customer_col: str = "customer_id", date_col: s
             f"{_day_timestamp(first_day).date()} to {_day_timestamp(end_day).date()}; choose a day after "
             "the first purchase day and no later than the last, so that both periods have purchases",
             source=src.name, table=TABLE, column=date_col)
+    spend_agg = {"spend": rows.amt.sum()} if log.has_amount else {}
     if hold_day is None:
-        pairs = rows.group_by(["c", "item"]).aggregate(before=rows.count())
+        pairs = rows.group_by(["c", "item"]).aggregate(before=rows.count(), **spend_agg)
     else:
         pairs = rows.group_by(["c", "item"]).aggregate(before=rows.day.count(where=rows.day < hold_day),
-                                                        after=rows.day.count(where=rows.day >= hold_day))
+                                                        after=rows.day.count(where=rows.day >= hold_day),
+                                                        **spend_agg)
     table = _to_arrow(src, pairs.order_by(["c", "item"]))
     customers, user = _sorted_codes(table.column("c"))
     items, item_code = _sorted_codes(table.column("item"))
     before = table.column("before").to_numpy().astype(np.float64)
     after = (table.column("after").to_numpy().astype(np.float64) if hold_day is not None
              else np.zeros(len(before)))
-    if log.has_amount:
-        per = log.to_pandas(log.rows.group_by("c").aggregate(spend=log.rows.amt.sum()))
-        spend = pd.Series(per["spend"].to_numpy(dtype=float), index=per["c"].astype(str).str.strip())
-        spend = spend.groupby(level=0).sum().reindex(customers, fill_value=0.0)
+    if log.has_amount:  # each customer's spend: the sum over their items
+        pair_spend = table.column("spend").to_numpy().astype(np.float64)
+        spend = pd.Series(np.bincount(user, weights=pair_spend, minlength=len(customers)), index=customers)
     else:
         spend = pd.Series(dtype=float)
     out = Purchases(customers, items, user, item_code, before, after, spend,

@@ -91,6 +91,10 @@ class TransactionLog:
         Whether negative amounts (returns) were kept.
     n_returns : int
         Rows with a negative amount (0 unless ``allow_returns``).
+    typed : dict
+        The columns of :attr:`rows` as expressions on ``source.table``, as opened (before
+        :meth:`capped` or :meth:`purchases`), for queries that need other columns of the table
+        beside them (the purchase counts per item).
     """
 
     source: Source
@@ -104,6 +108,7 @@ class TransactionLog:
     n_outliers: int = 0
     allow_returns: bool = False
     n_returns: int = 0
+    typed: dict = field(default_factory=dict, repr=False)
     _facts: dict | None = field(default=None, init=False, repr=False)
 
     def capped(self) -> TransactionLog:
@@ -276,7 +281,7 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
         typed[ROW] = t[ROW]
     return TransactionLog(src, t.select(**typed), customer_col, end_day, amount_col is not None,
                           date_col, amount_col, fence, n_outliers, bool(amount_col and allow_returns),
-                          counts.get("returns", 0))
+                          counts.get("returns", 0), typed)
 
 
 def _refuse_returns(log: TransactionLog) -> None:

@@ -50,6 +50,27 @@ def test_a_file_and_a_dataframe_give_the_same_counts(tmp_path):
     assert a.holdout_start is None and (a.after == 0).all()
 
 
+def test_day_first_dates_and_padded_text_give_the_same_counts(tmp_path):
+    """The counts use the log's own dates (its date_format) and strip padded ids and items."""
+    from cxlib import clv
+
+    kwargs = dict(customer_col="cid", date_col="when", item_col="sku", observation_end="2025-03-31",
+                  holdout_start="2025-03-01")
+    with pytest.warns(DataWarning):
+        iso = actions.purchase_counts(_log(), **kwargs)
+    log = _log().assign(when=pd.to_datetime(_log()["when"]).dt.strftime("%d/%m/%Y"))
+    log.loc[2, "sku"], log.loc[4, "cid"] = " y\t", "b "
+    log.to_parquet(tmp_path / "dmy.parquet")
+    opened = clv.transaction_log(tmp_path / "dmy.parquet", "cid", "when", "amount", "2025-03-31",
+                                 date_format="%d/%m/%Y")
+    with pytest.warns(DataWarning):
+        dmy = actions.purchase_counts(opened, **kwargs)
+    assert dmy.customers.equals(iso.customers) and dmy.items.equals(iso.items)
+    for field in ("user", "item", "before", "after"):
+        assert np.array_equal(getattr(dmy, field), getattr(iso, field)), field
+    pd.testing.assert_series_equal(dmy.spend, iso.spend)
+
+
 @pytest.mark.parametrize("item_col", ["", None])
 def test_an_item_column_not_given_is_named(item_col):
     with pytest.raises(DataError, match="item_col is not given; name the column that holds the product"):
