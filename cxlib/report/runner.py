@@ -340,7 +340,7 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
     jobs : int, optional
         Notebooks executed at once, each in its own process (default: 2, or 1 on a one-core
         machine). The notebooks are independent, so this only changes the wall time; the
-        longest of the last run start first (:func:`longest_first`).
+        longest of the last runs start first (:func:`longest_first`).
     echo : callable
         Receives progress lines.
     """
@@ -424,18 +424,27 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
     return run
 
 
-def longest_first(paths: list[Path], root: Path) -> list[Path]:
-    """The notebooks in the order to start them on several workers: the longest of the last
-    complete run in ``root`` first, so that no long notebook starts last and runs alone at the
-    end; notebooks that run did not time go first, then the rest in their own order."""
-    seconds = {}
-    try:
-        latest = root / "latest"
-        folder = latest if latest.is_dir() else root / (root / "latest.txt").read_text().strip()
-        for entry in json.loads((folder / "run.json").read_text())["notebooks"]:
-            seconds[entry["notebook"]] = float(entry["seconds"])
-    except (OSError, ValueError, KeyError, TypeError):  # no earlier run, or not one this can read
-        return list(paths)
+def longest_first(paths: list[Path], root: Path, looked_back: int = 20) -> list[Path]:
+    """The notebooks in the order to start them on several workers: longest first, so that no
+    long notebook starts last and runs alone at the end.
+
+    Each notebook's time is its time in the newest of the last ``looked_back`` complete runs in
+    ``root`` that ran it (a run of one notebook leaves the others' times as they were).
+    Notebooks no run has timed go first; the rest keep their own order among equals.
+    """
+    seconds: dict[str, float] = {}
+    wanted = {nb.stem for nb in paths}
+    runs = sorted((p for p in root.glob("[0-9]*") if p.is_dir()), reverse=True) if root.is_dir() else []
+    for folder in runs[:looked_back]:
+        try:
+            entries = json.loads((folder / "run.json").read_text())["notebooks"]
+            timed = {e["notebook"]: float(e["seconds"]) for e in entries if e.get("status", "ok") == "ok"}
+        except (OSError, ValueError, KeyError, TypeError):  # not a run this can read
+            continue
+        for name, value in timed.items():
+            seconds.setdefault(name, value)
+        if wanted <= seconds.keys():
+            break
     return sorted(paths, key=lambda nb: -seconds.get(nb.stem, float("inf")))
 
 

@@ -166,20 +166,23 @@ def test_the_bundled_config_only_names_real_parameters():
         assert not unknown, f"{nb.stem}: reports.yaml sets unknown parameters {sorted(unknown)}"
 
 
-def test_several_workers_start_the_longest_notebooks_of_the_last_run_first(tmp_path):
+def test_several_workers_start_the_longest_notebooks_of_the_last_runs_first(tmp_path):
     from pathlib import Path
 
     from cxlib.report.runner import longest_first
 
+    def run(name, times, status="ok"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "run.json").write_text(json.dumps({"notebooks": [
+            {"notebook": n, "seconds": s, "status": status} for n, s in times.items()]}))
+
     paths = [Path(f"notebooks/{n}.ipynb") for n in ("00_a", "01_b", "02_c", "03_d")]
     assert longest_first(paths, tmp_path) == paths  # no earlier run: the notebooks' own order
-    run = tmp_path / "2026-01-01_000000"
-    run.mkdir()
-    (run / "run.json").write_text(json.dumps({"notebooks": [
-        {"notebook": "00_a", "seconds": 5.0}, {"notebook": "01_b", "seconds": 90.0},
-        {"notebook": "03_d", "seconds": 40.0}]}))
-    (tmp_path / "latest").symlink_to(run.name, target_is_directory=True)
-    # 02_c was not in that run: it may be long, so it goes first
+    run("2026-01-01_000000", {"00_a": 5.0, "01_b": 90.0, "03_d": 40.0})
+    # 02_c was not timed: it may be long, so it goes first
     assert [p.stem for p in longest_first(paths, tmp_path)] == ["02_c", "01_b", "03_d", "00_a"]
-    (run / "run.json").write_text("{not json")
-    assert longest_first(paths, tmp_path) == paths
+    run("2026-01-02_000000", {"03_d": 200.0})  # a newer run of one notebook
+    run("2026-01-03_000000", {"02_c": 1.0, "01_b": 1.0}, status="failed")  # failed runs do not count
+    (tmp_path / "2026-01-04_000000").mkdir()  # nor folders without a readable run.json
+    assert [p.stem for p in longest_first(paths, tmp_path)] == ["02_c", "03_d", "01_b", "00_a"]
