@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ..core import load_truth
-from .recommenders import recommendation_table
 
 __all__ = ["load_tastes", "taste_match", "holdout_taste_match"]
 
@@ -50,8 +49,28 @@ def taste_match(recommendations: pd.DataFrame, known: dict) -> pd.DataFrame:
 
 
 def holdout_taste_match(comparison, purchases, known: dict) -> pd.DataFrame:
-    """:func:`taste_match` of every method's holdout lists, over the customers the holdout scored."""
+    """:func:`taste_match` of every method's holdout lists, over the customers the holdout scored.
+
+    Computed on the lists' item codes, not on a table of their ids: the same shares as
+    :func:`taste_match` of their :func:`~cxlib.actions.recommenders.recommendation_table`.
+    """
     scored = comparison.evaluated
-    frames = [recommendation_table(lists[scored], np.zeros(lists[scored].shape), purchases.customers[scored],
-                                   purchases.items, method) for method, lists in comparison.lists.items()]
-    return taste_match(pd.concat(frames, ignore_index=True), known)
+    # taste and group as codes of one shared vocabulary; -1 and -2 (unknown) never match
+    names = pd.Index(pd.unique(pd.concat([known["tastes"], known["groups"]]).dropna().astype(str)))
+    taste = names.get_indexer(known["tastes"].reindex(purchases.customers[scored]).astype(object))
+    group = names.get_indexer(known["groups"].reindex(purchases.items).astype(object))
+    group = np.where(group < 0, -2, group)
+    staple = np.asarray(purchases.items.isin(known["staples"]))
+    rows = []
+    for method, lists in comparison.lists.items():
+        picked = lists[scored]
+        listed = picked >= 0
+        codes = np.where(listed, picked, 0)
+        match = (group[codes] == taste[:, None]) & listed & (taste[:, None] >= 0)
+        is_staple = staple[codes] & listed
+        n, n_staple = int(listed.sum()), int(is_staple.sum())
+        other = n - n_staple
+        rows.append({"method": method, "listed": n, "in_taste_group": match.sum() / n if n else float("nan"),
+                     "staples": n_staple / n if n else float("nan"),
+                     "in_taste_group_of_non_staples": (match & ~is_staple).sum() / other if other else float("nan")})
+    return pd.DataFrame(rows)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 from product_worlds import world_fixture
 
@@ -46,6 +48,12 @@ def test_lists_follow_each_customers_true_taste_group(compared):
     chance = 1 / len(set(known["tastes"]))
     assert match.loc[comparison.best, "in_taste_group_of_non_staples"] > 0.6  # mostly the customer's own group
     assert match.loc["popularity", "in_taste_group_of_non_staples"] < 2 * chance
+    # the shares from the lists' codes are those of the lists written out as a table
+    scored = comparison.evaluated
+    tables = pd.concat([actions.recommendation_table(lists[scored], np.zeros(lists[scored].shape),
+                                                     purchases.customers[scored], purchases.items, method)
+                        for method, lists in comparison.lists.items()], ignore_index=True)
+    pd.testing.assert_frame_equal(match.reset_index(), actions.taste_match(tables, known))
     final = actions.recommend_all(purchases, comparison.best, 10, seed=11)
     assert actions.taste_match(final, known)["in_taste_group_of_non_staples"].iloc[0] > 0.65
 
