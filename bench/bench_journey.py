@@ -1,14 +1,14 @@
 """Benchmark: a 1,000,000-customer journey (about 20,000,000 events) through the notebook's path.
 
 Steps, as in notebooks/05_journey.ipynb, on DuckDB: read and validate the customers table and the
-event log CSV (every row rule, the funnel stages, the join against the customers for events
-before signup or of unknown customers), the per-customer journeys, the funnel with Wilson
-intervals by channel and by segment, Kaplan-Meier time to the next stage, paths, moves between
-stages, touchpoint satisfaction, and the moments-of-truth model (the (start, stop] table built in
-the engine for a 100,000-customer sample, the time-varying Cox and the naive model). The data
-are generated and written in a child process first, so the peak memory printed is the
-analysis's own. The baseline is what a competent pandas user would write for the per-customer
-step: ``read_csv`` and one ``groupby``.
+event log CSV (every row rule, the funnel stages, the join against the customers for events before
+signup or of unknown customers), the per-customer journeys, the funnel with Wilson intervals by
+channel and by segment, Kaplan-Meier time to the next stage, paths, moves between stages (one
+query, as the notebook runs them), touchpoint satisfaction, and the moments-of-truth model (the
+(start, stop] table built in the engine for a 100,000-customer sample, the time-varying Cox and
+the naive model). The data are generated and written in a child process first, so the peak memory
+printed is the analysis's own. The baseline is what a competent pandas user would write for the
+per-customer step: ``read_csv`` and one ``groupby``.
 
     .venv/bin/python bench/bench_journey.py [n_customers] [model_sample]
 """
@@ -85,8 +85,7 @@ def main(n: int = 1_000_000, model_sample: int = 100_000) -> None:
         journey.group_test(journey.funnel_by_group(journeys, "segment", FUNNEL, end, WINDOW), "segment"))[0])
     step("time to next stage (Kaplan-Meier)", lambda: journey.km_conversion(
         journey.time_to_next(journeys, FUNNEL, end), WINDOW))
-    step("paths (engine)", lambda: journey.path_table(log, 4, 10))
-    step("moves between stages (engine)", lambda: journey.transition_table(log))
+    step("paths and moves (engine, one query)", lambda: journey.paths_and_transitions(log, 4, 10))
     step("touchpoints (engine)", lambda: journey.touchpoint_table(log, 2))
     sample = journey.sample_customers(customers, model_sample, 20261125)
     table = step(f"start-stop table, {model_sample:,} customers", lambda: journey.start_stop_table(
