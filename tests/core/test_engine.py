@@ -355,7 +355,8 @@ def test_text_with_whitespace_at_its_ends_is_stripped_in_every_pass(world, tmp_p
             dirty.loc[dirty.index[i * 7 + 3], col] = pad.format(dirty.loc[dirty.index[i * 7 + 3], col])
     dirty.to_parquet(tmp_path / "padded.parquet")
     expected = reference.sort_index()
-    for path in (clean, tmp_path / "padded.parquet"):
+    # the clean file on Spark is test_spark_gives_the_same_numbers_as_duckdb's
+    for path in ([clean] if engine == "duckdb" else []) + [tmp_path / "padded.parquet"]:
         got = clv.rfm_summary(path, observation_end=END, engine=engine)
         pd.testing.assert_frame_equal(got, expected, rtol=1e-9, obj=path.name)
     # the padded-cell test flags every cell the strip changes, and the strip keeps the rest
