@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from .. import clv
 from ..core import DataError, DataWarning, location
-from ..core.engine import RowRule, check_rows, padded, strip, unpadded
+from ..core.engine import RowRule, check_rows, padded_conditions, padded_counts, strip, unpadded
 
 __all__ = ["Purchases", "purchase_counts", "TABLE"]
 
@@ -164,11 +164,11 @@ def purchase_counts(transactions, customer_col: str = "customer_id", date_col: s
                         column=item_col, n_rows=0)
     t = src.table
     raw_item = t[item_col]
-    text_item = isinstance(raw_item, ir.StringValue)
     counts = check_rows(src, [RowRule(lambda t: _blank(t[item_col]), "blank items; expected a product id in every row",
                                       item_col, show=[customer_col, date_col, item_col])], table=TABLE,
-                        also={"padded": lambda t: padded(t[item_col])} if text_item else None)
-    item = unpadded(raw_item, counts["padded"]) if text_item else raw_item.cast("string")
+                        also=padded_conditions(t, [item_col]))
+    n_padded = padded_counts(t, [item_col], counts)
+    item = unpadded(raw_item, n_padded[item_col]) if item_col in n_padded else raw_item.cast("string")
     # the log's own typed columns: its ids and days as the CLV summary reads them (date_format too)
     typed = log.typed
     cid = typed["c"] if isinstance(typed["c"], ir.StringValue) else typed["c"].cast("string")

@@ -439,6 +439,23 @@ def padded(col):
     return (col.ascii_str() <= 32) | (col.right(1).ascii_str() <= 32)
 
 
+def padded_conditions(table, columns) -> dict:
+    """For ``check_rows(also=...)``: the :func:`padded` cells of each text column among
+    ``columns`` (empty names and repeats skipped), read back by :func:`padded_counts`."""
+    return {f"_padded_{i}": (lambda t, c=c: padded(t[c])) for i, c in enumerate(_text_columns(table, columns))}
+
+
+def padded_counts(table, columns, counts: dict) -> dict:
+    """Column name to its number of padded cells, from the counts of :func:`padded_conditions`."""
+    return {c: counts[f"_padded_{i}"] for i, c in enumerate(_text_columns(table, columns))}
+
+
+def _text_columns(table, columns) -> list:
+    import ibis.expr.types as ir
+
+    return [c for c in dict.fromkeys(c for c in columns if c) if isinstance(table[c], ir.StringValue)]
+
+
 def unpadded(col, n_padded: int | None = None):
     """A text column stripped, with empty text as null; the strip is left out when ``n_padded``
     (a count of :func:`padded` cells) is 0."""

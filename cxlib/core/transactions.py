@@ -36,7 +36,8 @@ import pandas as pd
 
 from .dates import ISO_PATTERN, NUMERIC_PATTERN
 from .engine import (ROW, LogFence, RowRule, Source, backend_name, blank, check_rows, count_rows, examples,
-                     log_center, log_upper_fence, padded, read_source, strip, strptime, unpadded)
+                     log_center, log_upper_fence, padded_conditions, padded_counts, read_source, strip,
+                     strptime, unpadded)
 from .errors import DataError, DataWarning, location
 
 __all__ = ["TABLE", "OUTLIER_MADS", "TransactionLog", "transaction_log", "to_day", "day_to_timestamp"]
@@ -251,13 +252,13 @@ def transaction_log(transactions, customer_col: str = "customer_id", date_col: s
     if amount_col and allow_returns:  # counted in the same pass
         also["returns"] = lambda t, a=amt: a < 0
     # text cells that may need stripping, so that later passes strip only columns that have them
-    text = [c for c in dict.fromkeys([customer_col, date_col, amount_col]) if c and isinstance(t[c], ir.StringValue)]
-    also.update({f"_padded_{i}": (lambda t, c=c: padded(t[c])) for i, c in enumerate(text)})
+    text = [customer_col, date_col, amount_col]
+    also.update(padded_conditions(t, text))
     rules = _rules(dates, amt, customer_col, amount_col, end_day, allow_returns)
     # the outlier limit's median is taken in the same pass as the checks
     center = log_center(src, lambda t, a=amt: a) if amount_col and outlier_mads else None
     counts = check_rows(src, rules, table=TABLE, also=also, values=center)
-    n_padded = {c: counts[f"_padded_{i}"] for i, c in enumerate(text)}.get
+    n_padded = padded_counts(t, text, counts).get
     if dates.settle(counts):  # numeric dates: check them again, now that the layout is known
         check_rows(src, _rules(dates, amt, customer_col, amount_col, end_day, allow_returns), table=TABLE)
     else:

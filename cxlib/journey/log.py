@@ -36,7 +36,8 @@ from ..core import (
     show_value,
     to_datetime,
 )
-from ..core.engine import ROW, RowRule, Source, blank, check_rows, padded, read_source, unpadded
+from ..core.engine import (ROW, RowRule, Source, blank, check_rows, padded_conditions, padded_counts, read_source,
+                           unpadded)
 
 __all__ = ["TABLE", "CUSTOMERS", "EventLog", "event_log", "load_customers", "to_days",
            "end_of_observation"]
@@ -237,8 +238,6 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
         end, a funnel stage that never occurs, events before the customer's signup. Events of
         customers missing from ``customers`` are set aside with a :class:`DataWarning`.
     """
-    import ibis.expr.types as ir
-
     channel_col, score_col = channel_col or None, score_col or None
     funnel = [str(s) for s in funnel_stages]
     src = read_source(events, table=TABLE, engine=engine, con=con, spark_master=spark_master,
@@ -288,10 +287,8 @@ def event_log(events, *, customer_col: str = "customer_id", time_col: str = "tim
                              time_col, show=[customer_col, time_col, stage_col]))
     # text cells that may need stripping are counted in the same pass, so that later passes
     # strip only the columns that have them
-    text = [c for c in dict.fromkeys(c for c in columns if c) if isinstance(t[c], ir.StringValue)]
-    counts = check_rows(src, rules, table=TABLE,
-                        also={f"_padded_{i}": (lambda t, c=c: padded(t[c])) for i, c in enumerate(text)})
-    typed = _typed(t, *columns, n_padded={c: counts[f"_padded_{i}"] for i, c in enumerate(text)})
+    counts = check_rows(src, rules, table=TABLE, also=padded_conditions(t, columns))
+    typed = _typed(t, *columns, n_padded=padded_counts(t, columns, counts))
     if src.has_row_numbers:
         typed[ROW] = t[ROW]
     rows = t.select(**typed)
