@@ -21,19 +21,19 @@ from .comparison import Comparison, check_methods, compare_recommenders, recomme
 from .evaluation import HOLDOUT_COLUMNS, bootstrap_means, coverage, evaluate_methods, ranking_metrics
 from .findings import key_findings
 from .purchases import Purchases, purchase_counts
-from .recommenders import (METHODS, RECOMMENDATION_COLUMNS, ALSRecommender, ItemItemRecommender,
+from .recommenders import (METHODS, RECOMMENDATION_COLUMNS, ALSRecommender, ItemItemRecommender, fold_in,
                            PopularityRecommender, make_recommender, popular_unbought, recommendation_table, top_k,
                            top_k_sparse)
 from .retention import (ACTION_COLUMNS, action_list, choose_customers, format_items, rfm_segment_names,
                         value_at_risk)
-from .sentences import (METHOD_NAMES, describe_choice, describe_history, describe_risk_checks, describe_fit_samples, describe_holdout, describe_lift, describe_purchases,
+from .sentences import (METHOD_NAMES, describe_als_sample, describe_choice, describe_history, describe_risk_checks, describe_fit_samples, describe_holdout, describe_lift, describe_purchases,
                         describe_taste_match, describe_value_at_risk, method_name, recall_lift)
 from .truth import holdout_taste_match, load_tastes, taste_match
 
 __all__ = [
     "plots",
     "Purchases", "purchase_counts",
-    "METHODS", "PopularityRecommender", "ItemItemRecommender", "ALSRecommender", "make_recommender",
+    "METHODS", "PopularityRecommender", "ItemItemRecommender", "ALSRecommender", "fold_in", "make_recommender",
     "popular_unbought", "recommendation_table", "RECOMMENDATION_COLUMNS", "top_k", "top_k_sparse",
     "Comparison", "check_methods", "compare_recommenders", "recommend_all",
     "ranking_metrics", "coverage", "bootstrap_means", "evaluate_methods", "HOLDOUT_COLUMNS",
@@ -41,5 +41,5 @@ __all__ = [
     "load_tastes", "taste_match", "holdout_taste_match",
     "METHOD_NAMES", "method_name", "describe_purchases", "describe_holdout", "describe_lift",
     "describe_taste_match", "describe_value_at_risk", "describe_choice", "recall_lift", "describe_history",
-    "describe_risk_checks", "describe_fit_samples", "key_findings",
+    "describe_risk_checks", "describe_fit_samples", "describe_als_sample", "key_findings",
 ]

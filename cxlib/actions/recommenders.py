@@ -9,7 +9,8 @@ rows=positions)`` lists only those customers (rows of the fitted matrix), in tha
 - :class:`ItemItemRecommender`: item-based collaborative filtering (Sarwar et al. 2001) on
   BM25-weighted counts (Robertson & Zaragoza 2009), the similarities computed by ``implicit``.
 - :class:`ALSRecommender`: implicit-feedback matrix factorisation (Hu, Koren & Volinsky 2008),
-  fitted by ``implicit``'s conjugate-gradient ALS.
+  fitted by ``implicit``'s conjugate-gradient ALS; on many customers the factors are learned on a
+  seeded sample and every customer's own factors follow from them (:func:`fold_in`).
 
 When a customer's neighbours give fewer than ``k`` items, the item-item list is filled up with
 the most popular items they have not bought (and says so by a score of 0).
@@ -23,7 +24,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["METHODS", "PopularityRecommender", "ItemItemRecommender", "ALSRecommender", "make_recommender",
+from ..core.sampling import sample_index
+
+__all__ = ["METHODS", "PopularityRecommender", "ItemItemRecommender", "ALSRecommender", "fold_in", "make_recommender",
            "popular_unbought", "recommendation_table", "RECOMMENDATION_COLUMNS", "top_k", "top_k_sparse"]
 
 RECOMMENDATION_COLUMNS = ["customer_id", "rank", "item", "score", "method"]
@@ -244,6 +247,41 @@ class ItemItemRecommender:
         return items, values
 
 
+def fold_in(confidence: sp.csr_matrix, item_factors: np.ndarray, regularization: float) -> np.ndarray:
+    """Every row's factors given the item factors: the exact least-squares step of ALS.
+
+    For customer :math:`u` with confidences :math:`C^u` (diagonal) and preferences :math:`p(u)`,
+    Hu, Koren & Volinsky (2008, eq. 4):
+
+    .. math::
+
+        x_u = \\left(Y^\\top Y + Y^\\top (C^u - I) Y + \\lambda I\\right)^{-1} Y^\\top C^u p(u).
+
+    Only a customer's bought items enter :math:`Y^\\top (C^u - I) Y` and :math:`Y^\\top C^u p(u)`, so
+    for all customers at once both are products of the sparse confidence matrix (its stored values
+    :math:`c_{ui}`, as :meth:`ALSRecommender.confidence` builds it) with a per-item table: the
+    outer products :math:`y_i y_i^\\top`, and :math:`Y`. The small systems are solved in blocks.
+
+    Returns
+    -------
+    ndarray of shape (n_rows, factors), float32 like ``implicit``'s factors.
+    """
+    Y = np.asarray(item_factors, dtype=np.float64)
+    n, f = confidence.shape[0], Y.shape[1]
+    base = Y.T @ Y + regularization * np.eye(f)
+    outer = (Y[:, :, None] * Y[:, None, :]).reshape(len(Y), f * f)
+    out = np.empty((n, f), dtype=np.float32)
+    step = max(1, CELLS // (f * f))
+    for start in range(0, n, step):
+        block = sp.csr_matrix(confidence[start:start + step], dtype=np.float64)
+        minus_one = block.copy()
+        minus_one.data -= 1.0
+        A = np.asarray(minus_one @ outer).reshape(-1, f, f) + base
+        b = np.asarray(block @ Y)
+        out[start:start + step] = np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    return out
+
+
 class ALSRecommender:
     """Implicit-feedback matrix factorisation (Hu, Koren & Volinsky 2008).
 
@@ -263,10 +301,23 @@ class ALSRecommender:
     ----------
     factors, regularization, alpha, iterations : model settings (:math:`\\lambda` is ``regularization``)
     seed : int
-        Seeds the factors' random start (``random_state``); nothing global is seeded.
+        Seeds the factors' random start (``random_state``) and the fit sample; nothing global is
+        seeded.
     threads : int
         Threads of the solver. BLAS is held to one thread while fitting, so a run repeats
         exactly; scoring is one matrix product per block of customers.
+    max_fit_rows : int
+        When more customers than this have bought anything, the factors are fitted on a seeded
+        random sample of that many of them; then every customer's factors, the sample's too, are
+        the exact least-squares solution given the fitted item factors (:func:`fold_in`, the step
+        ALS itself alternates). The item factors describe the catalogue, which a random sample of
+        customers estimates as well; the cost of each sweep grows with the customers. 0: all.
+
+    Attributes
+    ----------
+    model_ : implicit's fitted model (its ``user_factors`` are every customer's)
+    fit_rows_, buyers_ : int
+        How many customers the factors were fitted on, of how many who bought anything.
     """
 
     name = "als"
@@ -275,30 +326,47 @@ class ALSRecommender:
     compiled_top_k_from = 10_000
 
     def __init__(self, factors: int = 8, regularization: float = 0.1, alpha: float = 10.0,
-                 iterations: int = 15, seed: int = 0, threads: int = 1):
+                 iterations: int = 15, seed: int = 0, threads: int = 1, max_fit_rows: int = 0):
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
         self.iterations = iterations
         self.seed = seed
         self.threads = threads
+        self.max_fit_rows = max_fit_rows
 
     def confidence(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         conf = sp.csr_matrix(counts, dtype=np.float32, copy=True)
         conf.data = 1.0 + self.alpha * conf.data
         return conf
 
+    def sample(self, counts: sp.csr_matrix) -> tuple[np.ndarray | None, int]:
+        """Rows the factors are fitted on: a seeded sample of the customers who bought anything,
+        when there are more than ``max_fit_rows`` of them, else None (all rows); and how many bought."""
+        buyers = np.flatnonzero(np.diff(sp.csr_matrix(counts).indptr) > 0)
+        if not self.max_fit_rows or len(buyers) <= self.max_fit_rows:
+            return None, len(buyers)
+        rng = np.random.default_rng(self.seed)
+        return buyers[sample_index(len(buyers), int(self.max_fit_rows), rng)], len(buyers)
+
     def fit(self, counts: sp.csr_matrix) -> ALSRecommender:
         from threadpoolctl import threadpool_limits
 
         AlternatingLeastSquares = _implicit().cpu.als.AlternatingLeastSquares
 
+        counts = sp.csr_matrix(counts)
+        rows, self.buyers_ = self.sample(counts)
+        confidence = self.confidence(counts)
         with threadpool_limits(1, "blas"):  # implicit warns (and slows) when BLAS runs threads of its own
             model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization, alpha=1.0,
                                             iterations=self.iterations, random_state=self.seed,
                                             num_threads=self.threads)
-            model.fit(self.confidence(counts), show_progress=False)
+            model.fit(confidence if rows is None else confidence[rows], show_progress=False)
+            if rows is not None:
+                model.user_factors = fold_in(confidence, model.item_factors, self.regularization)
+                model._user_norms = model._XtX = None  # implicit's caches of the user factors
         self.model_ = model
+        self.fit_rows_ = self.buyers_ if rows is None else len(rows)
         return self
 
     def recommend(self, counts: sp.csr_matrix, k: int = 10, rows=None) -> tuple[np.ndarray, np.ndarray]:
@@ -332,15 +400,16 @@ class ALSRecommender:
 METHODS = {"popularity": PopularityRecommender, "item_item": ItemItemRecommender, "als": ALSRecommender}
 
 
-def make_recommender(method: str, *, seed: int = 0, threads: int = 1, **settings):
-    """A recommender by name (``popularity``, ``item_item`` or ``als``) with its settings."""
+def make_recommender(method: str, *, seed: int = 0, threads: int = 1, max_fit_rows: int = 0, **settings):
+    """A recommender by name (``popularity``, ``item_item`` or ``als``) with its settings
+    (``max_fit_rows``: ALS's fit sample, see :class:`ALSRecommender`)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     if method == "popularity":
         return PopularityRecommender()
     if method == "item_item":
         return ItemItemRecommender(threads=threads, **settings)
-    return ALSRecommender(seed=seed, threads=threads, **settings)
+    return ALSRecommender(seed=seed, threads=threads, max_fit_rows=max_fit_rows, **settings)
 
 
 def recommendation_table(items: np.ndarray, scores: np.ndarray, customers: pd.Index, labels: pd.Index,

@@ -82,6 +82,19 @@ def describe_fit_samples(churn_fit: int, churn_all: int, value_fit: int, value_a
             f"customer is still scored.")
 
 
+def describe_als_sample(als_sample: tuple[int, int], max_fit_rows: int, seed: int) -> str:
+    """On how many customers ALS's factors were fitted (every customer still gets a list)."""
+    fitted, buyers = als_sample
+    if fitted == buyers:
+        return (f"ALS is fitted on all {buyers:,} customers who bought before the holdout start "
+                f"(max_fit_rows = {max_fit_rows:,}; 0 means no limit).")
+    return (f"ALS's factors are fitted on a seeded random sample of {fitted:,} of the {buyers:,} customers "
+            f"who bought before the holdout start (max_fit_rows = {max_fit_rows:,}, seed {seed}). Every "
+            "customer's own factors then follow from the products' factors by one more least-squares "
+            "step, so every customer is scored; the lists of section 4 are fitted the same way on all "
+            "purchases.")
+
+
 def describe_value_at_risk(table: pd.DataFrame, churn_horizon: str, value_horizon: str,
                            currency: str = "") -> str:
     """Total value, value at risk and where it concentrates."""

@@ -177,3 +177,43 @@ def test_lists_of_chosen_customers_are_their_rows_of_the_full_lists(method):
         model.compiled_top_k_from = 10
         wide, _ = model.recommend(counts, 5, rows=rows)
         assert (wide == items[rows]).mean() > 0.95
+
+
+def test_fold_in_is_implicits_exact_least_squares_step():
+    """Each customer's factors given the item factors (Hu, Koren & Volinsky 2008, eq. 4) equal
+    implicit's own Cholesky solve of that step, customer by customer."""
+    rng = np.random.default_rng(7)
+    counts = sp.csr_matrix(rng.poisson(0.25, size=(400, 30)).astype(float))
+    model = actions.ALSRecommender(factors=5, regularization=0.3, seed=2).fit(counts)
+    confidence = model.confidence(counts)
+    mine = actions.fold_in(confidence, model.model_.item_factors, 0.3)
+    rows = np.arange(0, 400, 3)
+    theirs = model.model_.recalculate_user(rows, confidence[rows])
+    assert mine.dtype == np.float32 and mine.shape == (400, 5)
+    assert np.abs(mine[rows] - theirs).max() < 1e-4 * np.abs(theirs).max()
+    # a customer without purchases: b = 0, so x = 0 (ranked by nothing personal)
+    assert not mine[np.diff(counts.indptr) == 0].any()
+
+
+def test_als_fits_on_a_seeded_sample_of_buyers_and_folds_in_every_customer():
+    rng = np.random.default_rng(8)
+    dense = rng.poisson(0.3, size=(600, 25)).astype(float)
+    dense[::10] = 0  # customers who bought nothing are never drawn
+    counts = sp.csr_matrix(dense)
+    model = actions.ALSRecommender(factors=4, seed=3, max_fit_rows=200).fit(counts)
+    rows, buyers = model.sample(counts)
+    assert (model.fit_rows_, model.buyers_) == (200, buyers) and buyers == (dense.sum(axis=1) > 0).sum()
+    assert len(np.unique(rows)) == 200 and dense[rows].sum(axis=1).min() > 0
+    assert np.array_equal(rows, np.sort(rows)) and rows[-1] > 300  # sorted positions, not a prefix
+    alone = actions.ALSRecommender(factors=4, seed=3).fit(counts[rows])
+    assert np.array_equal(model.model_.item_factors, alone.model_.item_factors)  # the sample's fit
+    expected = actions.fold_in(model.confidence(counts), alone.model_.item_factors, model.regularization)
+    assert np.array_equal(model.model_.user_factors, expected)
+    items, _ = model.recommend(counts, 5)
+    assert (items >= 0).all() and not dense[np.arange(600)[:, None], items].any()
+    # at or under the limit nothing is sampled: the plain fit
+    plain = actions.ALSRecommender(factors=4, seed=3).fit(counts)
+    same = actions.ALSRecommender(factors=4, seed=3, max_fit_rows=buyers).fit(counts)
+    assert np.array_equal(plain.model_.user_factors, same.model_.user_factors) and same.fit_rows_ == buyers
+    assert actions.describe_als_sample((model.fit_rows_, buyers), 200, 3).startswith(
+        f"ALS's factors are fitted on a seeded random sample of 200 of the {buyers:,} customers")
