@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import resolve_path
@@ -42,7 +43,8 @@ from .errors import DataError, DataWarning, location, show_value
 __all__ = ["ENGINES", "DUCKDB_MEMORY_LIMIT", "ROW", "Source", "connect", "check_engine", "read_source",
            "CSV_ENCODINGS", "csv_encoding",
            "RowRule", "check_rows", "count_rows", "examples", "strip", "blank", "backend_name",
-           "strptime", "spark_datetime_pattern", "LogFence", "log_center", "log_upper_fence"]
+           "strptime", "spark_datetime_pattern", "LogFence", "log_center", "log_upper_fence", "weighted_quantile",
+           "HISTOGRAM_VALUES"]
 
 ENGINES = ("duckdb", "spark")
 #: DuckDB spills to disk beyond this, so a 100-million-row log summarizes in about 2.3 GB (with
@@ -709,29 +711,82 @@ class LogFence:
                 f"scale{' (approximate medians)' if self.approximate else ''}")
 
 
+#: at most this many distinct positive values (as the first pass estimates them), the medians
+#: come exactly from a table of the values and their counts, one cheap grouping; beyond it, from
+#: the engine's median aggregates, which gather the column (two passes)
+HISTOGRAM_VALUES = 200_000
+
+
 def _median(col, approximate: bool):
     """The median of an Ibis column: ``approx_median`` where the exact one gathers the column in
     one task (Spark), see :func:`log_upper_fence`."""
     return col.approx_median() if approximate else col.median()
 
 
+def weighted_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` each repeated ``counts`` times, interpolated between the
+    two nearest ranks as DuckDB's ``quantile_cont`` (and numpy's default) does: position
+    ``(n - 1) q`` of the sorted values."""
+    order = np.argsort(values, kind="stable")
+    values, cum = np.asarray(values, dtype=np.float64)[order], np.cumsum(np.asarray(counts)[order])
+    pos = (cum[-1] - 1) * q
+    lo = math.floor(pos)
+    below, above = values[np.searchsorted(cum, [lo, math.ceil(pos)], side="right")]
+    return float(below + (pos - lo) * (above - below))
+
+
+def _positive(value):
+    """A function of the table: the value where positive, else null (aggregates skip nulls;
+    Spark's percentile takes no filter)."""
+    import ibis
+
+    def positive(t):
+        v = value(t).cast("float64")
+        return ibis.ifelse(v > 0, v, ibis.null("float64"))
+    return positive
+
+
 def log_center(src: Source, value) -> dict:
     """The aggregates of the first pass of :func:`log_upper_fence`, as functions of the table.
 
-    Give them to :func:`check_rows` (``values=``) so that the median is taken in the pass that
-    checks the rows, and pass what it returns to :func:`log_upper_fence` as ``center``.
+    Give them to :func:`check_rows` (``values=``) so that they are taken in the pass that checks
+    the rows, and pass what it returns to :func:`log_upper_fence` as ``center``: how many positive
+    values, the largest, and about how many distinct ones (which decides how the medians are
+    taken).
     """
-    import ibis
-
-    approximate = backend_name(src) == "pyspark"
-
-    def positive(t):  # null where not positive: aggregates skip nulls (Spark's percentile takes no filter)
-        v = value(t).cast("float64")
-        return ibis.ifelse(v > 0, v, ibis.null("float64"))
-
+    positive = _positive(value)
     return {"fence_n": lambda t: positive(t).count(),
-            "fence_median": lambda t: _median(positive(t).ln(), approximate),
+            "fence_distinct": lambda t: positive(t).approx_nunique(),
             "fence_max": lambda t: positive(t).max()}
+
+
+def _histogram_center(src: Source, value) -> tuple[float, float, float, bool]:
+    """Median, MAD and mean absolute deviation of the log values, exactly, from the distinct
+    values and their counts (one grouping in the engine; logs and medians in numpy)."""
+    t = src.table
+    v = value(t).cast("float64")
+    positive = t.filter(v > 0).select(x=v)
+    table = src.to_pandas(positive.group_by("x").aggregate(n=positive.count()))
+    logs, counts = np.log(table["x"].to_numpy(dtype=np.float64)), table["n"].to_numpy(dtype=np.int64)
+    med = weighted_quantile(logs, counts, 0.5)
+    dev = np.abs(logs - med)
+    return med, weighted_quantile(dev, counts, 0.5), float(dev @ counts / counts.sum()), False
+
+
+def _engine_center(src: Source, value, center: dict) -> tuple[float, float, float, bool]:
+    """Median, MAD and mean absolute deviation of the log values by the engine's median
+    aggregates (approximate on Spark), two passes."""
+    approximate = backend_name(src) == "pyspark"
+    positive = _positive(value)
+    if "fence_median" not in center:
+        center = count_rows(src, {}, values={"fence_median": lambda t: _median(positive(t).ln(), approximate)})
+    med = float(center["fence_median"])
+    t = src.table
+    v = value(t)
+    logs = t.filter(v > 0).select(x=v.cast("float64").ln())
+    dev = (logs.x - med).abs()
+    second = src.to_pandas(logs.aggregate(mad=_median(dev, approximate), mean_ad=dev.mean())).iloc[0]
+    return med, float(second["mad"]), float(second["mean_ad"]), approximate
 
 
 def log_upper_fence(src: Source, value, mads: float, *, center: dict | None = None) -> LogFence | None:
@@ -762,27 +817,26 @@ def log_upper_fence(src: Source, value, mads: float, *, center: dict | None = No
 
     Notes
     -----
-    Two aggregate passes (the median, then the MAD), one when ``center`` is given. DuckDB
-    computes exact medians; Spark's exact ``percentile`` gathers the whole column in one task, so
-    on Spark the medians are ``approx_percentile`` (relative rank error about 1e-4): limits then
-    differ slightly between engines, and only a value within that sliver of the limit can be
-    flagged on one and not the other.
+    Amounts are prices: even on 100 million purchases they take a few thousand distinct values.
+    When the first pass counts at most :data:`HISTOGRAM_VALUES` distinct positive values, one
+    grouping gives each distinct value and its count, and the median and the MAD are computed
+    from that table exactly, on every engine. Otherwise the engine's median aggregates take two
+    more passes (the median, then the MAD). DuckDB's are exact; Spark's exact ``percentile``
+    gathers the whole column in one task, so there the medians are ``approx_percentile``
+    (relative rank error about 1e-4): limits then differ slightly between engines, and only a
+    value within that sliver of the limit can be flagged on one and not the other.
     """
     if not mads or mads <= 0:
         return None
-    approximate = backend_name(src) == "pyspark"
     if center is None:
         center = count_rows(src, {}, values=log_center(src, value))
     n = int(center["fence_n"])
     if n == 0:
         return None
-    med = float(center["fence_median"])
-    t = src.table
-    v = value(t)
-    logs = t.filter(v > 0).select(x=v.cast("float64").ln())
-    dev = (logs.x - med).abs()
-    second = src.to_pandas(logs.aggregate(mad=_median(dev, approximate), mean_ad=dev.mean())).iloc[0]
-    mad, mean_ad = float(second["mad"]), float(second["mean_ad"])
+    if center.get("fence_distinct", HISTOGRAM_VALUES + 1) <= HISTOGRAM_VALUES:
+        med, mad, mean_ad, approximate = _histogram_center(src, value)
+    else:
+        med, mad, mean_ad, approximate = _engine_center(src, value, center)
     scale = MAD_TO_SD * mad if mad > 0 else MEAN_AD_TO_SD * mean_ad
     limit = math.exp(min(med + mads * scale, 709.0))  # exp overflows beyond 709
     return LogFence(limit, math.exp(med), mad, scale, float(mads), n, approximate,

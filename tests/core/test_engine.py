@@ -15,7 +15,8 @@ import pytest
 
 from cxlib import clv
 from cxlib.core import DataError, DataWarning
-from cxlib.core.engine import check_engine, connect, padded, read_source, strip
+from cxlib.core import engine
+from cxlib.core.engine import check_engine, connect, padded, read_source, strip, weighted_quantile
 from cxlib.synth import make_world
 
 END, CAL_END = "2025-12-31", "2025-06-30"
@@ -283,15 +284,22 @@ def test_timestamps_with_a_zone_are_read_as_the_pandas_loaders_read_them(tmp_pat
 
 
 @pytest.mark.slow
-def test_spark_agrees_on_outliers_and_dates(world, tmp_path, reference, spark_available):
+def test_spark_agrees_on_outliers_and_dates(world, tmp_path, reference, spark_available, monkeypatch):
     tx, _ = _one_huge_amount(world)
     path = tmp_path / "huge.csv"
     tx.to_csv(path, index=False)
     with pytest.warns(DataWarning, match="have amounts above"):
         duck = clv.transaction_log(path, observation_end=END)
+    # prices take few distinct values: both engines take the medians from the same value counts
+    with pytest.warns(DataWarning, match="have amounts above"):
+        spark = clv.transaction_log(path, observation_end=END, engine="spark")
+    assert spark.n_outliers == duck.n_outliers == 1 and not spark.amount_fence.approximate
+    assert spark.amount_fence.limit == pytest.approx(duck.amount_fence.limit, rel=1e-12)
+    # too many distinct values for that: Spark's approximate median aggregates
+    monkeypatch.setattr(engine, "HISTOGRAM_VALUES", 10)
     with pytest.warns(DataWarning, match=r"have amounts above .*\(approximate medians\)"):
         spark = clv.transaction_log(path, observation_end=END, engine="spark")
-    assert spark.n_outliers == duck.n_outliers == 1 and spark.amount_fence.approximate
+    assert spark.n_outliers == 1 and spark.amount_fence.approximate
     assert spark.amount_fence.limit == pytest.approx(duck.amount_fence.limit, rel=0.01)
     _, dmy = _dates_as(world, tmp_path, "%d/%m/%Y %H:%M:%S", "dmy.csv")
     on_spark = clv.rfm_summary(dmy, observation_end=END, engine="spark", date_format="%d/%m/%Y %H:%M:%S")
@@ -301,6 +309,36 @@ def test_spark_agrees_on_outliers_and_dates(world, tmp_path, reference, spark_av
     text.to_csv(tmp_path / "inf.csv", index=False)
     with pytest.raises(DataError, match=r"1 row \(e\.g\. \(.*amount='inf'\)\): non-finite amounts"):
         clv.transaction_log(tmp_path / "inf.csv", engine="spark")
+
+
+def test_weighted_quantile_is_the_interpolated_quantile_of_the_repeated_values():
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 1000):
+        x = rng.integers(0, 12, n).astype(float)
+        values, counts = np.unique(x, return_counts=True)
+        order = rng.permutation(len(values))  # any order of the table
+        for q in (0.0, 0.1, 0.5, 0.9, 1.0):
+            assert weighted_quantile(values[order], counts[order], q) == pytest.approx(np.quantile(x, q), abs=1e-12)
+
+
+@pytest.mark.parametrize("distinct_limit", [engine.HISTOGRAM_VALUES, 0])
+def test_the_outlier_limit_is_exact_from_value_counts_and_from_the_engines_medians(world, monkeypatch,
+                                                                                    distinct_limit):
+    """Few distinct amounts: median and MAD from the value counts; many: DuckDB's medians. Both
+    give numpy's numbers, and the same when more than half of the amounts are equal (MAD 0)."""
+    monkeypatch.setattr(engine, "HISTOGRAM_VALUES", distinct_limit)
+    tx = world.transactions
+    for amounts in (tx["amount"], pd.Series(np.where(np.arange(len(tx)) % 3 == 0, tx["amount"], 20.0))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            fence = clv.transaction_log(tx.assign(amount=amounts.to_numpy())).amount_fence
+        logs = np.log(amounts[amounts > 0].to_numpy())
+        med = np.median(logs)
+        mad = np.median(np.abs(logs - med))
+        scale = 1.4826 * mad if mad > 0 else np.sqrt(np.pi / 2) * np.mean(np.abs(logs - med))
+        assert fence.median == pytest.approx(np.exp(med), rel=1e-12) and fence.mad == pytest.approx(mad, abs=1e-12)
+        assert fence.limit == pytest.approx(np.exp(med + 5 * scale), rel=1e-12) and not fence.approximate
+        assert fence.n == len(logs)
 
 
 def test_returns_are_kept_only_when_asked_and_the_purchase_summaries_refuse_them(world, reference):
