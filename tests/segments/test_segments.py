@@ -679,3 +679,16 @@ def test_majority_criterion_recovers_four_segments_where_the_silhouette_alone_sa
     assert criterion_choices(seg.selection_) == {"silhouette": 3, "calinski_harabasz": 4, "bic": 4}
     assert seg.k_ == 4 and adjusted_rand_score(lab, seg.labels_) > 0.9
     assert Segmenter(k_range=(2, 6), seed=0, log=False).fit(X).k_ == 3  # silhouette alone
+
+
+def test_adjusted_rand_codes_text_labels_and_gives_scikit_learns_index():
+
+    from cxlib.segments.validation import adjusted_rand
+
+    rng = np.random.default_rng(4)
+    names = rng.choice(np.array(["Champions", "At risk", "Loyal", "New"], dtype=object), 5000)
+    found = rng.integers(0, 4, 5000)
+    found[names == "Loyal"] = 9  # one segment found exactly
+    assert adjusted_rand(names, found) == pytest.approx(adjusted_rand_score(names, found), abs=1e-15)
+    assert adjusted_rand(pd.Series(names), found) == adjusted_rand(names, found)
+    assert adjusted_rand(names, names) == 1.0
