@@ -682,7 +682,6 @@ def test_majority_criterion_recovers_four_segments_where_the_silhouette_alone_sa
 
 
 def test_adjusted_rand_codes_text_labels_and_gives_scikit_learns_index():
-
     from cxlib.segments.validation import adjusted_rand
 
     rng = np.random.default_rng(4)
