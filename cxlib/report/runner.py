@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -388,8 +389,10 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
             # separate processes: papermill changes the working directory while it runs; their
             # progress comes back through a queue that a thread here turns into lines
             context = multiprocessing.get_context("spawn")
-            with context.Manager() as manager, ProcessPoolExecutor(
-                    max_workers=jobs, mp_context=context) as pool:
+            with context.Manager() as manager:
+                workers = manager.list()
+                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                           initializer=_register_worker, initargs=(workers,))
                 queue = manager.Queue()
                 reader = threading.Thread(target=_forward, args=(queue, printer), daemon=True)
                 reader.start()
@@ -403,7 +406,14 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
                 try:
                     for future in as_completed(futures):
                         done(future.result())
+                except BaseException:
+                    # stopped (Ctrl-C, SIGTERM) or failed: a terminal's Ctrl-C reaches the workers
+                    # too, a SIGTERM only this process, so stop them rather than wait for their
+                    # notebooks; each kernel exits when its worker is gone
+                    _stop_workers(pool, list(workers))
+                    raise
                 finally:
+                    pool.shutdown(wait=True)
                     queue.put(None)
                     reader.join(timeout=5)
         order = [nb.stem for nb in paths]
@@ -422,6 +432,21 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
         _point_latest(root, run_id)
     echo(summary_table(results))
     return run
+
+
+def _register_worker(workers) -> None:
+    """Initializer of each worker process: record its process id for :func:`_stop_workers`."""
+    workers.append(os.getpid())
+
+
+def _stop_workers(pool: ProcessPoolExecutor, pids: list[int]) -> None:
+    """Cancel the notebooks not started and terminate the workers running the others."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:  # already finished
+            pass
 
 
 def longest_first(paths: list[Path], root: Path, looked_back: int = 20) -> list[Path]:

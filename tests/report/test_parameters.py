@@ -79,28 +79,45 @@ def test_cx_run_refuses_a_folder_with_an_earlier_run_unless_told_to_replace_it(t
     assert (out / "old_table.csv").exists()  # nothing was touched
 
 
-def test_sigterm_stops_a_report_with_one_line_and_no_staging_folder(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigterm_stops_a_report_with_one_line_no_staging_folder_and_no_process_left(tmp_path, jobs):
     import os
     import signal
     import subprocess
     import sys
     import time
 
+    import psutil
+
     reports = tmp_path / "reports"
     proc = subprocess.Popen([sys.executable, "-m", "cxlib.report.cli", "report", "--out", str(reports),
-                             "--only", "04_clv", "--jobs", "1"], stderr=subprocess.PIPE, text=True)
-    for _ in range(600):  # wait until the run has started (its staging folder exists)
-        if reports.exists() and any(p.name.endswith(".partial") for p in reports.iterdir()):
-            break
+                             "--only", "04_clv", "06_experiments", "--jobs", str(jobs)],
+                            stderr=subprocess.PIPE, text=True)
+    kernels = []
+    for _ in range(1200):  # wait until every worker runs a kernel (one at a time with one job)
         if proc.poll() is not None:
             break
+        try:
+            kernels = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                       if "ipykernel" in " ".join(c.cmdline())]
+        except psutil.Error:
+            kernels = []
+        if len(kernels) >= jobs:
+            break
         time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGTERM)
+    assert len(kernels) >= jobs, "the run never started its kernels"
+    family = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGTERM)  # to the command only, as a scheduler or `kill` sends it
+    sent = time.monotonic()
     _, err = proc.communicate(timeout=120)
+    # the notebooks are stopped, not waited for: the two just started take over 20 s more here
+    assert time.monotonic() - sent < 10
     assert proc.returncode == 130
     lines = [line for line in err.strip().splitlines() if line]
     assert lines[-1].startswith("cx: stopped") and "Traceback" not in err
     assert not any(p.name.endswith(".partial") for p in reports.iterdir())
+    _, alive = psutil.wait_procs(family, timeout=30)  # workers, their kernels, the queue's manager
+    assert not alive, f"left running: {[' '.join(c.cmdline())[:80] for c in alive]}"
 
 
 def test_the_bundled_data_is_never_mixed_into_a_run_on_the_users_own_files():
