@@ -158,6 +158,8 @@ def funnel_table(journeys: pd.DataFrame, funnel: list[str], end: float, window: 
         df["conversion_from_previous"] = df["converted"] / df["eligible"]
     lo, hi = wilson_interval(df["converted"], df["eligible"], alpha)
     df["ci_lower"], df["ci_upper"] = lo, hi
+    # counts, and none for the first stage: nullable integers, so a table shows 891405, not 891405.0
+    df = df.astype({"eligible": "Int64", "converted": "Int64"})
     return df[FUNNEL_COLUMNS + ["eligible", "converted", "naive_conversion"]]
 
 

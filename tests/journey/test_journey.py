@@ -121,6 +121,9 @@ def test_funnel_matches_an_independent_duckdb_query(small):
         lo, hi = proportion_confint(converted, eligible, method="wilson")
         assert (row["ci_lower"], row["ci_upper"]) == pytest.approx((lo, hi), rel=1e-10)
     assert journey.overall_conversion(funnel) == pytest.approx(np.prod(funnel["conversion_from_previous"][1:]))
+    # counts stay whole numbers; the first stage has none (no stage before it)
+    assert funnel["eligible"].dtype == "Int64" and funnel["converted"].dtype == "Int64"
+    assert funnel[["eligible", "converted"]].iloc[0].isna().all()
 
 
 def test_paths_touchpoints_and_moves_match_pandas(small):
