@@ -217,3 +217,19 @@ def test_als_fits_on_a_seeded_sample_of_buyers_and_folds_in_every_customer():
     assert np.array_equal(plain.model_.user_factors, same.model_.user_factors) and same.fit_rows_ == buyers
     assert actions.describe_als_sample((model.fit_rows_, buyers), 200, 3).startswith(
         f"ALS's factors are fitted on a seeded random sample of 200 of the {buyers:,} customers")
+
+
+def test_taste_match_counts_by_hand():
+    """Tastes: a -> g1, b -> g2, c unknown. Products: p1, p2 in g1, p3 in g2, s a staple, q unknown.
+
+    Lists (method m): a gets p1, p3, s; b gets p3, q; c gets p1. Listed 6; in the customer's group:
+    a-p1, b-p3 = 2 (c's taste is unknown, q's group too); staples 1; among the 5 others 2 match.
+    """
+    known = {"tastes": pd.Series({"a": "g1", "b": "g2"}), "staples": ["s"],
+             "groups": pd.Series({"p1": "g1", "p2": "g1", "p3": "g2", "s": "staple"})}
+    recs = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b", "c"], "item": ["p1", "p3", "s", "p3", "q", "p1"],
+                         "method": "m"})
+    row = actions.taste_match(recs, known).iloc[0]
+    assert (row["method"], row["listed"]) == ("m", 6)
+    assert row["in_taste_group"] == pytest.approx(2 / 6) and row["staples"] == pytest.approx(1 / 6)
+    assert row["in_taste_group_of_non_staples"] == pytest.approx(2 / 5)
