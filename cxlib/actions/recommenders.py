@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..core.sampling import sample_index
+from ..core.sampling import limited_sample
 
 __all__ = ["METHODS", "PopularityRecommender", "ItemItemRecommender", "ALSRecommender", "fold_in", "make_recommender",
            "popular_unbought", "recommendation_table", "RECOMMENDATION_COLUMNS", "top_k", "top_k_sparse"]
@@ -344,10 +344,8 @@ class ALSRecommender:
         """Rows the factors are fitted on: a seeded sample of the customers who bought anything,
         when there are more than ``max_fit_rows`` of them, else None (all rows); and how many bought."""
         buyers = np.flatnonzero(np.diff(sp.csr_matrix(counts).indptr) > 0)
-        if not self.max_fit_rows or len(buyers) <= self.max_fit_rows:
-            return None, len(buyers)
-        rng = np.random.default_rng(self.seed)
-        return buyers[sample_index(len(buyers), int(self.max_fit_rows), rng)], len(buyers)
+        rows = limited_sample(len(buyers), self.max_fit_rows, self.seed)
+        return (None if rows is None else buyers[rows]), len(buyers)
 
     def fit(self, counts: sp.csr_matrix) -> ALSRecommender:
         from threadpoolctl import threadpool_limits

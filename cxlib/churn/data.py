@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import (
-    sample_index,
+    limited_sample,
     DataError,
     clean_ids,
     DataWarning,
@@ -296,11 +296,10 @@ def fit_sample(df: pd.DataFrame, max_rows: int, seed: int = 0, *,
         When a level of a category covariate is missing from the sample: the model would know
         nothing about it and its customers could not be scored.
     """
-    if max_rows is not None and max_rows < 0:
-        raise ValueError(f"max_rows must be 0 (no limit) or a positive number of customers, got {max_rows}")
-    if not max_rows or len(df) <= max_rows:
+    rows = limited_sample(len(df), max_rows, seed)
+    if rows is None:
         return df
-    sample = df.iloc[sample_index(len(df), int(max_rows), np.random.default_rng(seed))]
+    sample = df.iloc[rows]
     sample.attrs.update(df.attrs)
     columns = df.attrs.get("categorical", []) if categorical is None else categorical
     for col in columns:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import load_truth, sample_index, unit_days
+from ..core import limited_sample, load_truth, unit_days
 from ..core.transactions import to_day, transaction_log
 
 __all__ = [
@@ -142,11 +142,8 @@ def fit_sample(summary: pd.DataFrame, max_rows: int, seed: int = 0) -> pd.DataFr
     seed : int
         Seed of the sample, so a rerun fits the same customers.
     """
-    if max_rows is not None and max_rows < 0:
-        raise ValueError(f"max_rows must be 0 (no limit) or a positive number of customers, got {max_rows}")
-    if not max_rows or len(summary) <= max_rows:
-        return summary
-    return summary.iloc[sample_index(len(summary), int(max_rows), np.random.default_rng(seed))]
+    rows = limited_sample(len(summary), max_rows, seed)
+    return summary if rows is None else summary.iloc[rows]
 
 
 def score_customers(bgf, ggf, summary: pd.DataFrame, horizon: float, time_unit: str = "W",

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..churn.time_varying import TimeVaryingCox
-from ..core import DataError, DataWarning, location
+from ..core import DataError, DataWarning, limited_sample, location
 from .log import CUSTOMERS, TABLE, EventLog
 
 __all__ = ["start_stop_table", "sample_customers", "MomentsOfTruth", "proportional_check", "MOMENT_COLUMNS"]
@@ -38,10 +38,8 @@ def sample_customers(customers: pd.DataFrame, size: int, seed) -> list[str] | No
     """A random sample of ``size`` customer ids for the model (None, all of them, when ``size`` is
     0 or at least the number of customers); the same seed gives the same sample."""
     ids = customers["customer_id"].astype(str).to_numpy()
-    if not size or size >= len(ids):
-        return None
-    rng = np.random.default_rng(seed)
-    return sorted(rng.choice(ids, size=int(size), replace=False).tolist())
+    rows = limited_sample(len(ids), size, seed)
+    return None if rows is None else sorted(ids[rows].tolist())
 
 
 def start_stop_table(log: EventLog, moments: list[str], bad_score: float, ids=None) -> pd.DataFrame:

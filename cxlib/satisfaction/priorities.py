@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, sample_index
+from ..core import DataError, limited_sample
 from .drivers import DriverModel, OrdinalDriverModel, rank_agreement
 from .metrics import csat_summary
 
@@ -74,9 +74,10 @@ def ordinal_check(df: pd.DataFrame, target: str, drivers: Sequence[str],
     sentence saying what it showed.
     """
     n_all = len(df)
-    sampled = bool(max_rows) and n_all > max_rows
+    rows = limited_sample(n_all, max_rows, seed)
+    sampled = rows is not None
     if sampled:
-        df = df.iloc[sample_index(n_all, int(max_rows), np.random.default_rng(seed))]
+        df = df.iloc[rows]
     try:
         ordinal = OrdinalDriverModel().fit(df, target, drivers)
     except DataError as exc:
