@@ -396,14 +396,14 @@ def run_report(config: str | os.PathLike | None = None, out: str | os.PathLike |
                 queue = manager.Queue()
                 reader = threading.Thread(target=_forward, args=(queue, printer), daemon=True)
                 reader.start()
-                futures = []
-                scheduled = longest_first(paths, root)
-                for nb in scheduled:
-                    futures.append(pool.submit(execute_notebook, nb, staging / nb.stem,
-                                               settings.get(nb.stem, {}), run_folder=staging,
-                                               progress=queue.put))
-                echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in scheduled))
                 try:
+                    futures = []
+                    scheduled = longest_first(paths, root)
+                    for nb in scheduled:
+                        futures.append(pool.submit(execute_notebook, nb, staging / nb.stem,
+                                                   settings.get(nb.stem, {}), run_folder=staging,
+                                                   progress=queue.put))
+                    echo(f"  running {jobs} at a time: " + ", ".join(nb.stem for nb in scheduled))
                     for future in as_completed(futures):
                         done(future.result())
                 except BaseException:
