@@ -95,7 +95,11 @@ def load_features(path, features: Sequence[str], *, id_column: str = "customer_i
     :class:`~cxlib.data.DataError` that names the file, the column and example rows;
     ``encoding`` is a CSV file's text encoding (UTF-8 when not given).
     """
-    raw = read_table(path, table, encoding=encoding or None)
+    return _features(read_table(path, table, encoding=encoding or None), features, id_column, table)
+
+
+def _features(raw: pd.DataFrame, features: Sequence[str], id_column: str, table: str) -> pd.DataFrame:
+    """:func:`load_features` of a table already read (its ``attrs`` name the file)."""
     source = raw.attrs.get("source")
     features = list(features)
     require_columns(raw, [id_column, *features], table=table, source=source)
@@ -782,7 +786,7 @@ def load_inputs(data_path, transactions_path, features: Sequence[str], *, observ
     from_rfm = [f for f in features if f not in raw.columns]
     if from_rfm and (rfm is None or any(f not in rfm.columns for f in from_rfm)):
         require_columns(raw, features, table=TABLE, source=raw.attrs.get("source"))
-    X = load_features(data_path, own, id_column=id_column, encoding=encoding) if own else None
+    X = _features(raw, own, id_column, TABLE) if own else None  # the table read above, not read again
     joins = []
     if X is not None and rows is not None:
         # Every purchase should belong to a clustered customer; not every customer has bought,
