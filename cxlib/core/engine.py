@@ -773,14 +773,13 @@ def _histogram_center(src: Source, value) -> tuple[float, float, float, bool]:
     return med, weighted_quantile(dev, counts, 0.5), float(dev @ counts / counts.sum()), False
 
 
-def _engine_center(src: Source, value, center: dict) -> tuple[float, float, float, bool]:
+def _engine_center(src: Source, value) -> tuple[float, float, float, bool]:
     """Median, MAD and mean absolute deviation of the log values by the engine's median
     aggregates (approximate on Spark), two passes."""
     approximate = backend_name(src) == "pyspark"
     positive = _positive(value)
-    if "fence_median" not in center:
-        center = count_rows(src, {}, values={"fence_median": lambda t: _median(positive(t).ln(), approximate)})
-    med = float(center["fence_median"])
+    center = count_rows(src, {}, values={"median": lambda t: _median(positive(t).ln(), approximate)})
+    med = float(center["median"])
     t = src.table
     v = value(t)
     logs = t.filter(v > 0).select(x=v.cast("float64").ln())
@@ -836,7 +835,7 @@ def log_upper_fence(src: Source, value, mads: float, *, center: dict | None = No
     if center.get("fence_distinct", HISTOGRAM_VALUES + 1) <= HISTOGRAM_VALUES:
         med, mad, mean_ad, approximate = _histogram_center(src, value)
     else:
-        med, mad, mean_ad, approximate = _engine_center(src, value, center)
+        med, mad, mean_ad, approximate = _engine_center(src, value)
     scale = MAD_TO_SD * mad if mad > 0 else MEAN_AD_TO_SD * mean_ad
     limit = math.exp(min(med + mads * scale, 709.0))  # exp overflows beyond 709
     return LogFence(limit, math.exp(med), mad, scale, float(mads), n, approximate,
