@@ -28,15 +28,18 @@ def load_tastes(truth_path, *, n_customers: int | None = None, observation_end=N
             "staples": list(section["staples"])}
 
 
-def _shares(method: str, picked: np.ndarray, customers, items: pd.Index, known: dict) -> dict:
-    """One row of :func:`taste_match`: ``picked`` holds item codes (positions in ``items``; -1 an
-    empty slot), one row of codes per entry of ``customers``."""
-    # taste and group as codes of one shared vocabulary; -1 and -2 (unknown) never match
+def _codes(known: dict, customers, items: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The customers' tastes and the items' groups as codes of one shared vocabulary (-1 and -2,
+    unknown, never match), and which items are staples."""
     names = pd.Index(pd.unique(pd.concat([known["tastes"], known["groups"]]).dropna().astype(str)))
     taste = names.get_indexer(known["tastes"].reindex(customers).astype(object))
     group = names.get_indexer(known["groups"].reindex(items).astype(object))
-    group = np.where(group < 0, -2, group)
-    staple = np.asarray(items.isin(known["staples"]))
+    return taste, np.where(group < 0, -2, group), np.asarray(items.isin(known["staples"]))
+
+
+def _shares(method: str, picked: np.ndarray, taste: np.ndarray, group: np.ndarray, staple: np.ndarray) -> dict:
+    """One row of :func:`taste_match`: ``picked`` holds item codes (-1 an empty slot), one row of
+    codes per customer, whose taste codes are ``taste`` (:func:`_codes`)."""
     listed = picked >= 0
     codes = np.where(listed, picked, 0)
     match = (group[codes] == taste[:, None]) & listed & (taste[:, None] >= 0)
@@ -57,10 +60,11 @@ def taste_match(recommendations: pd.DataFrame, known: dict) -> pd.DataFrame:
     ``recommendations`` has a row per listed item (``recommendations.csv``).
     """
     items = pd.Index(pd.unique(recommendations["item"].astype(object)))
+    taste, group, staple = _codes(known, recommendations["customer_id"].to_numpy(dtype=object), items)
+    picked = items.get_indexer(recommendations["item"].astype(object))
     rows = []
-    for method, g in recommendations.groupby("method", sort=False):
-        picked = items.get_indexer(g["item"].astype(object))[:, None]  # one listed item per row
-        rows.append(_shares(method, picked, g["customer_id"].to_numpy(dtype=object), items, known))
+    for method, at in recommendations.groupby("method", sort=False).indices.items():
+        rows.append(_shares(method, picked[at][:, None], taste[at], group, staple))  # one listed item per row
     return pd.DataFrame(rows)
 
 
@@ -72,6 +76,6 @@ def holdout_taste_match(comparison, purchases, known: dict) -> pd.DataFrame:
     :func:`~cxlib.actions.recommenders.recommendation_table`.
     """
     scored = comparison.evaluated
-    customers = purchases.customers[scored]
-    return pd.DataFrame([_shares(method, lists[scored], customers, purchases.items, known)
+    taste, group, staple = _codes(known, purchases.customers[scored], purchases.items)
+    return pd.DataFrame([_shares(method, lists[scored], taste, group, staple)
                          for method, lists in comparison.lists.items()])
