@@ -12,6 +12,7 @@ worker; every other test goes to whichever worker is free.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,12 @@ from cxlib.core import NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR
 from cxlib.report import run_report
 
 TESTS_DIR = Path(__file__).resolve().parent
+
+# Spark in the tests reads a few thousand rows, where starting the JVM and compiling dominate:
+# two shuffle partitions instead of 200, and the JVM's quick compiler only. Neither changes a
+# result. The variable reaches the notebook kernels too, which start their own Spark.
+os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--conf spark.sql.shuffle.partitions=2 "
+                      "--driver-java-options=-XX:TieredStopAtLevel=1 pyspark-shell")
 
 
 def _shared_fixtures(item) -> list[str]:
