@@ -64,8 +64,9 @@ CSV_ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
 _ENCODING_NAMES = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "iso8859-1": "latin-1",
                    "cp1252": "cp1252", "utf-16": "utf-16"}
 _ENCODING_HINT = "give the file's encoding, for example encoding: latin-1 (or cp1252 for Windows exports)"
-#: Bytes of a file checked in Python before the engine reads it: an encoding error near the top
-#: gets its line number at once, whatever the engine (Spark would silently replace bad bytes).
+#: Bytes of a file checked in Python before DuckDB reads it: an encoding error near the top gets
+#: its line number at once. DuckDB stops at a bad byte further down itself; Spark would replace
+#: it silently, so for Spark the whole file is checked.
 _CHECKED_BYTES = 1 << 20
 _TRANSCODED: dict = {}
 
@@ -280,7 +281,7 @@ def read_source(source, *, table: str, engine: str = "duckdb", con=None,
             pattern = str(path / "*.parquet") if path.is_dir() else str(path)
             return Source(con.read_parquet(pattern), str(path), "parquet", con)
         if suffix in _CSV_SUFFIXES:
-            _check_text(path, encoding, table)
+            _check_text(path, encoding, table, whole=con.name != "duckdb")
             return Source(_read_csv(con, path, suffix, encoding, table), str(path), "csv", con, table, encoding)
     except DataError:
         raise
@@ -350,22 +351,38 @@ def _starts_with(path: Path, prefix: bytes) -> bool:
         return fh.read(len(prefix)) == prefix
 
 
-def _check_text(path: Path, encoding: str, table: str) -> None:
-    """Decode the top of a UTF-8 file in Python, so a bad byte there is named with its line on any engine.
+def _check_text(path: Path, encoding: str, table: str, whole: bool = False) -> None:
+    """Decode a UTF-8 file in Python, so that a bad byte is named with its line on any engine.
 
-    Only UTF-8 is checked: every byte is some latin-1 or cp1252 character, and the engines'
-    UTF-16 readers say themselves when a file is not UTF-16.
+    Only the top (:data:`_CHECKED_BYTES`) unless ``whole``: DuckDB names a bad byte further down
+    when a query meets it, Spark does not (it puts U+FFFD in its place), so for Spark the whole
+    file is streamed through the decoder, a block at a time. Only UTF-8 is checked: every byte is
+    some latin-1 or cp1252 character, and the engines' UTF-16 readers say themselves when a file
+    is not UTF-16.
     """
     if encoding != "utf-8":
         return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0  # newlines in the blocks before this one
     with _opener(path)(path, "rb") as fh:
-        head = fh.read(_CHECKED_BYTES)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a cut character at the end is fine
-    except UnicodeDecodeError as exc:
-        line = head[:exc.start].count(b"\n") + 1
-        raise DataError(f"is not valid utf-8 text ({exc.reason}: byte 0x{head[exc.start]:02x} on line {line}); "
-                        f"{_ENCODING_HINT}", table=table, source=path) from None
+        while block := fh.read(_CHECKED_BYTES):
+            try:
+                decoder.decode(block, final=False)  # a character cut at the block's end waits for the next
+            except UnicodeDecodeError as exc:
+                # the error's offset is in the decoder's input: the block, after up to 3 bytes kept back
+                kept = len(exc.object) - len(block)
+                start = max(exc.start - kept, 0)
+                line = lines + block[:start].count(b"\n") + 1
+                raise DataError(f"is not valid utf-8 text ({exc.reason}: byte 0x{exc.object[exc.start]:02x} "
+                                f"on line {line}); {_ENCODING_HINT}", table=table, source=path) from None
+            if not whole:
+                return
+            lines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise DataError(f"is not valid utf-8 text ({exc.reason} at the end of the file); {_ENCODING_HINT}",
+                            table=table, source=path) from None
 
 
 def _decoding_error(exc: BaseException, source, table: str | None, encoding: str) -> DataError | None:

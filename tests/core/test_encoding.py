@@ -97,6 +97,27 @@ def test_a_bad_byte_far_down_the_file_is_named_when_the_engine_meets_it(tmp_path
         assert len(ids_of(transaction_log(path, observation_end=END, encoding="latin-1"))) == 2
 
 
+@pytest.mark.parametrize("block", [7, 8, 9, 1 << 20])
+def test_the_whole_file_check_finds_a_bad_byte_on_its_line_across_blocks(tmp_path, monkeypatch, block):
+    """The check Spark's reads get: the whole file, a block at a time. Characters cut at a
+    block's end are fine; the bad byte is named with its own line whatever the block size."""
+    from cxlib.core import engine
+
+    monkeypatch.setattr(engine, "_CHECKED_BYTES", block)
+    good = "id,name\n1,Zoë\n2,André €\n3,Ana\n".encode()
+    path = tmp_path / "t.csv"
+    path.write_bytes(good)
+    engine._check_text(path, "utf-8", "customers", whole=True)  # no error
+    path.write_bytes(good + "4,Çelik\n".encode("latin-1") + b"5,Bo\n")
+    with pytest.raises(DataError, match=r"t\.csv.*not valid utf-8 text \(invalid continuation byte: "
+                                        r"byte 0xc7 on line 5\)"):
+        engine._check_text(path, "utf-8", "customers", whole=True)
+    path.write_bytes(good + "6,Zo".encode() + "ë".encode()[:1])  # cut off in the last character
+    with pytest.raises(DataError, match="not valid utf-8 text .*at the end of the file"):
+        engine._check_text(path, "utf-8", "customers", whole=True)
+    engine._check_text(path, "utf-8", "customers", whole=False)  # the top-only check lets it pass
+
+
 def test_latin1_with_windows_characters_is_pointed_to_cp1252(windows):
     with pytest.raises(DataError, match=r"windows\.csv, table 'transactions': is not latin-1 text.*encoding: cp1252"):
         transaction_log(windows, encoding="latin-1")
@@ -142,6 +163,12 @@ def test_spark_reads_the_encodings_as_duckdb_does(latin, windows, tmp_path, spar
         assert ids_of(log) == sorted(ids), encoding
         duck = clv.rfm_summary(transaction_log(path, observation_end=END, encoding=encoding), observation_end=END)
         pd.testing.assert_frame_equal(clv.rfm_summary(log, observation_end=END), duck, rtol=1e-9)
+    # a bad byte far beyond the top of the file: Spark would read U+FFFD in its place
+    frame = log_frame(["Ana"] * 2)
+    many = pd.concat([frame] * 40_000, ignore_index=True)
+    late = write(pd.concat([many, log_frame(["André"])], ignore_index=True), tmp_path / "late.csv", "latin-1")
+    with pytest.raises(DataError, match=rf"late\.csv.*not valid utf-8 text .* on line {len(many) + 2}\).*latin-1"):
+        transaction_log(late, observation_end=END, engine="spark")
     # a cp1252 header is put right too
     header = tmp_path / "header.csv"
     header.write_bytes("customer_id,timestamp,amount,note €\nA,2025-01-01,3,“x”\n".encode("cp1252"))
