@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..core import unit_name
+from ..core import count_axis, unit_name
 
 
 def holdout_by_frequency(table: pd.DataFrame, holdout_length: float, time_unit: str = "W"):
@@ -38,6 +38,7 @@ def frequency_fit(table: pd.DataFrame):
     ax.set_xticks(pos, table["frequency"])
     ax.set_xlabel("repeat purchases in the customer's observation window (count)")
     ax.set_ylabel("customers (count)")
+    count_axis(ax)
     ax.set_title("Does the purchase model reproduce the frequency distribution?")
     ax.legend()
     fig.tight_layout()
@@ -65,6 +66,8 @@ def cumulative_tracking(track: pd.DataFrame, time_unit: str = "W"):
             ax.axvline(cal_end, color="grey", linestyle=":", label="end of calibration")
     top.set_ylabel("cumulative repeat\npurchases (count)")
     bottom.set_ylabel(f"repeat purchases\nper {per} (count)")
+    count_axis(top)
+    count_axis(bottom)
     bottom.set_xlabel(f"date (end of each {per})")
     top.set_title(f"Repeat purchases of the calibration cohort, tracked per {per}")
     top.legend()

@@ -9,7 +9,7 @@ from .config import (DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REFERENCE_DATA_DIR, 
                      REPORTS_DIR, SEED, resolve_path)
 from .errors import MAX_EXAMPLES, DataError, DataWarning, describe_rows, location, show_value
 from .joins import COVERAGE_COLUMNS, JoinCoverage, coverage_table, join_coverage, log_coverage
-from .plots import histograms, set_theme
+from .plots import count_axis, histograms, set_theme
 from .sampling import limited_sample, sample_index
 from .tables import (clean_ids, fingerprint, load_customers, load_survey, load_transactions, read_table,
                      rename_columns)
@@ -24,7 +24,7 @@ __all__ = [
     "SEED", "resolve_path",
     "MAX_EXAMPLES", "DataError", "DataWarning", "describe_rows", "location", "show_value",
     "COVERAGE_COLUMNS", "JoinCoverage", "coverage_table", "join_coverage", "log_coverage",
-    "histograms", "set_theme", "sample_index", "limited_sample",
+    "count_axis", "histograms", "set_theme", "sample_index", "limited_sample",
     "clean_ids", "fingerprint", "load_customers", "load_survey", "load_transactions", "read_table", "rename_columns",
     "TransactionLog", "transaction_log",
     "SPELLINGS", "TIME_UNITS", "unit_code", "unit_days", "unit_name",

@@ -9,6 +9,15 @@ import numpy as np
 import pandas as pd
 
 
+def count_axis(ax, which: str = "y") -> None:
+    """Write the ticks of a count axis as whole numbers with thousands separators (250,000),
+    never as a scale factor above the axis (0.25 with 1e6), which large tables would get."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"))
+
+
 def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict | None = None,
                ncols: int = 3, bins: int = 30):
     """Small-multiple histograms of numeric columns; ``units`` labels each x axis."""
@@ -35,6 +44,7 @@ def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict
             ax.hist(values, bins=bins, color="C0", alpha=0.85)
         ax.set_xlabel(label)
         ax.set_ylabel("count")
+        count_axis(ax)
     for ax in list(axes.flat)[len(columns):]:
         ax.set_visible(False)
     fig.suptitle(title, fontweight="bold")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core import count_axis
+
 __all__ = ["plot_funnel", "plot_time_to_next", "plot_flow", "plot_journey_map", "plot_moments"]
 
 
@@ -24,6 +26,7 @@ def plot_funnel(funnel: pd.DataFrame, title: str = "The funnel: customers reachi
     ax.set_yticks(y, funnel["stage"])
     ax.set_xlim(0, funnel["customers"].max() * 1.6)
     ax.set_xlabel("Customers who reached the stage (in order)")
+    count_axis(ax, "x")
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -89,6 +92,9 @@ def plot_journey_map(journey_map: pd.DataFrame, window: float, scale=(1, 5),
     fig, axes = plt.subplots(4, 1, figsize=(max(7, 1.3 * len(m) + 2), 8.5), sharex=True)
     axes[0].bar(x, m["customers"], color=colors)
     axes[0].set_ylabel("Customers")
+    count_axis(axes[0])
+    # room above the bars for the legend, which would otherwise cover the last ones
+    axes[0].set_ylim(0, 1.3 * max(float(np.nanmax(m["customers"].to_numpy(dtype=float), initial=0.0)), 1.0))
     conv = m["conversion_from_previous"].to_numpy(dtype=float)
     axes[1].bar(x, np.nan_to_num(conv * 100), color=colors)
     axes[1].set_ylabel(f"Conversion from\nprevious, % ({window:g} d)")
@@ -109,7 +115,7 @@ def plot_journey_map(journey_map: pd.DataFrame, window: float, scale=(1, 5),
     axes[0].set_title(title)
     from matplotlib.patches import Patch
     axes[0].legend(handles=[Patch(color="C0", label="funnel stage"), Patch(color="C1", label="touchpoint")],
-                   fontsize=8, loc="upper right")
+                   fontsize=8, loc="upper right", ncol=2)
     fig.tight_layout()
     return fig
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..core import count_axis
+
 
 def monthly_activity(activity: pd.DataFrame, title: str = "Activity per month"):
     """Line chart of the columns of :func:`cxlib.overview.monthly_activity` (counts per month)."""
@@ -13,6 +15,7 @@ def monthly_activity(activity: pd.DataFrame, title: str = "Activity per month"):
     for ax, col in zip(axes[:, 0], cols):
         ax.plot(activity.index, activity[col], marker="o", markersize=3)
         ax.set_ylabel(f"{col}\n(count per month)")
+        count_axis(ax)
     axes[0, 0].set_title(title)
     axes[-1, 0].set_xlabel("month")
     fig.tight_layout()

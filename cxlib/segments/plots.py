@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..core import count_axis
 from .profiles import FEATURE_UNITS
 
 __all__ = ["plot_k_selection", "plot_segment_map", "plot_profile_heatmap", "plot_distributions",
@@ -110,6 +111,8 @@ def plot_distributions(features: pd.DataFrame, preparation: pd.DataFrame, *, max
                               f"{col}\n({FEATURE_UNITS.get(col, 'original units')})")
     axes[0, 0].set_ylabel("customers")
     axes[1, 0].set_ylabel("customers")
+    for ax in axes.flat:
+        count_axis(ax)
     fig.suptitle("Feature distributions before (top) and after (bottom) the log step")
     fig.tight_layout()
     return fig
@@ -156,6 +159,7 @@ def plot_rfm_segments(summary: pd.DataFrame):
     for y, (n, share) in enumerate(zip(summary["n"].to_numpy()[::-1], summary["share"].to_numpy()[::-1])):
         ax.text(n, y, f" {share:.0%}", va="center", fontsize=9)
     ax.set_xlabel("customers")
+    count_axis(ax, "x")
     ax.set_ylabel("RFM segment")
     ax.set_title("Named RFM segments (R x F score grid)")
     fig.tight_layout()

@@ -1,0 +1,58 @@
+"""Figures read right at any size: count axes in whole numbers with thousands separators, and a
+legend that leaves the data visible."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from cxlib.core import count_axis  # noqa: E402
+from cxlib.journey.plots import plot_journey_map  # noqa: E402
+
+
+def tick_texts(fig, axis):
+    fig.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()], axis.get_offset_text().get_text()
+
+
+def test_a_count_axis_of_millions_reads_in_whole_numbers_without_a_scale_factor():
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [1_000_000, 250_000])
+    assert tick_texts(fig, ax.yaxis)[1] != ""  # matplotlib's own ticks: 0.25 ... with 1e6 above
+    count_axis(ax)
+    labels, offset = tick_texts(fig, ax.yaxis)
+    assert offset == "" and "1,000,000" in labels and "200,000" in labels
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [3, 5])
+    count_axis(ax)
+    assert tick_texts(fig, ax.yaxis)[0][:3] == ["0", "1", "2"]
+    ax.set_ylim(0, 2)  # half steps keep their decimal
+    ax.set_yticks([0, 0.5, 1])
+    assert tick_texts(fig, ax.yaxis)[0] == ["0", "0.5", "1"]
+    plt.close("all")
+
+
+def test_the_journey_map_of_a_million_customers_keeps_its_legend_off_the_bars():
+    nan = np.nan
+    m = pd.DataFrame({
+        "stage": ["signup", "onboarding", "first_purchase", "repeat_purchase", "support", "feedback"],
+        "kind": ["funnel"] * 4 + ["touchpoint"] * 2,
+        "customers": [1_000_000, 828_444, 489_198, 233_081, 972_329, 956_802],
+        "conversion_from_previous": [nan, 0.83, 0.59, 0.49, nan, nan],
+        "median_time_from_previous": [nan, 1.4, 5.5, 16.9, nan, nan],
+        "mean_score": [nan, 3.54, nan, nan, 3.29, 3.41],
+        "ci_lower": [nan, 3.53, nan, nan, 3.28, 3.40], "ci_upper": [nan, 3.55, nan, nan, 3.30, 3.42]})
+    fig = plot_journey_map(m, 120)
+    top = fig.axes[0]
+    labels, offset = tick_texts(fig, top.yaxis)
+    assert offset == "" and "1,000,000" in labels
+    renderer = fig.canvas.get_renderer()
+    legend = top.get_legend().get_window_extent(renderer)
+    bars = [p.get_window_extent(renderer) for p in top.patches]
+    assert len(bars) == len(m) and not any(legend.overlaps(b) for b in bars)
+    plt.close(fig)
