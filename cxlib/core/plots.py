@@ -37,9 +37,14 @@ def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict
             ax.set_xticks(levels)
         elif values.min() > 0 and values.skew() > 2:
             # long right tail: log-spaced bins so the bulk of customers is visible
-            ax.hist(values, bins=np.geomspace(values.min(), values.max(), bins), color="C0", alpha=0.85)
+            edges = np.geomspace(values.min(), values.max(), bins)
+            if np.allclose(levels, np.round(levels)):
+                # whole numbers (purchases): edges between them, or the bins between 1 and 2,
+                # 2 and 3, ... that hold no whole number show as gaps
+                edges = np.unique(np.round(np.geomspace(values.min(), values.max() + 1, bins))) - 0.5
+            ax.hist(values, bins=edges, color="C0", alpha=0.85)
             ax.set_xscale("log")
-            label += ", log scale"
+            label += "\nlog scale"
         else:
             ax.hist(values, bins=bins, color="C0", alpha=0.85)
         ax.set_xlabel(label)

@@ -56,3 +56,26 @@ def test_the_journey_map_of_a_million_customers_keeps_its_legend_off_the_bars():
     bars = [p.get_window_extent(renderer) for p in top.patches]
     assert len(bars) == len(m) and not any(legend.overlaps(b) for b in bars)
     plt.close(fig)
+
+
+def test_a_long_tailed_count_gets_log_bins_that_each_hold_whole_numbers():
+    """Log-spaced bins on purchase counts would fall between 1 and 2, 2 and 3, ..., and show
+    as gaps; the edges lie halfway between whole numbers, so each bar counts whole values."""
+    from cxlib.core import histograms
+
+    rng = np.random.default_rng(3)
+    counts = np.minimum(rng.zipf(1.8, 20_000), 300).astype(float)
+    fig = histograms(pd.DataFrame({"purchases": counts}), ["purchases"], "t", {"purchases": "count"})
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "purchases (count)\nlog scale"
+    total = 0
+    for bar in ax.patches:
+        lo, hi = bar.get_x(), bar.get_x() + bar.get_width()
+        whole = np.arange(np.ceil(lo), np.floor(hi) + 1)
+        assert len(whole) >= 1 and lo % 1 == 0.5, (lo, hi)  # each bin holds whole numbers
+        assert bar.get_height() == ((counts >= lo) & (counts < hi)).sum()
+        total += bar.get_height()
+    assert total == len(counts)
+    heights = [b.get_height() for b in ax.patches]
+    assert heights[0] == (counts == 1).sum() and heights[1] == (counts == 2).sum()  # no gaps at 1, 2
+    plt.close(fig)
