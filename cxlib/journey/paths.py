@@ -19,11 +19,16 @@ PATH_COLUMNS = ["path", "customers", "share"]
 
 
 def _ordered(log: EventLog):
-    """Events with their position in the customer's journey (0 for the first), ties by stage."""
+    """Events with their position in the customer's journey (0 for the first).
+
+    Events at the same moment come in funnel order (a signup and its onboarding logged in the
+    same second: the signup first), then touchpoints by name.
+    """
     import ibis
 
     r = log.rows
-    w = ibis.window(group_by=r.c, order_by=[r.t, r.stage])
+    funnel_order = r.stage.cases(*[(s, i) for i, s in enumerate(log.funnel)], else_=len(log.funnel))
+    w = ibis.window(group_by=r.c, order_by=[r.t, funnel_order, r.stage])
     return r.mutate(pos=ibis.row_number().over(w), prev=r.stage.lag().over(w))
 
 

@@ -128,8 +128,10 @@ def test_funnel_matches_an_independent_duckdb_query(small):
 
 def test_paths_touchpoints_and_moves_match_pandas(small):
     log = open_log(small)
-    events = pd.read_csv(small["events"], parse_dates=["timestamp"]).sort_values(
-        ["customer_id", "timestamp", "stage"], kind="stable")
+    events = pd.read_csv(small["events"], parse_dates=["timestamp"])
+    # events at the same moment in funnel order, then touchpoints by name
+    events = events.assign(rank=events["stage"].map({s: i for i, s in enumerate(FUNNEL)}).fillna(len(FUNNEL)))
+    events = events.sort_values(["customer_id", "timestamp", "rank", "stage"], kind="stable")
     first3 = events.groupby("customer_id")["stage"].apply(lambda s: " > ".join(s.iloc[:3]))
     expected = first3.value_counts()
     paths = journey.path_table(log, length=3, top=5)
@@ -157,6 +159,24 @@ def test_paths_touchpoints_and_moves_match_pandas(small):
         both = journey.paths_and_transitions(log, length=length, top=5)
         pd.testing.assert_frame_equal(both[0], journey.path_table(log, length=length, top=5))
         pd.testing.assert_frame_equal(both[1], moves)
+
+
+def test_events_at_the_same_moment_follow_the_funnel_order(tmp_path):
+    """A signup and its onboarding logged in the same second: the signup comes first (by name,
+    onboarding would, and the journey would start at onboarding and move back to signup)."""
+    events = pd.DataFrame({
+        "customer_id": ["A", "A", "A", "B", "B"],
+        "timestamp": ["2025-01-01 10:00:00", "2025-01-01 10:00:00", "2025-01-01 10:00:00",
+                      "2025-01-02 09:00:00", "2025-01-03 09:00:00"],
+        "stage": ["support", "onboarding", "signup", "signup", "onboarding"]})
+    events.to_csv(tmp_path / "events.csv", index=False)
+    log = journey.event_log(tmp_path / "events.csv", funnel_stages=FUNNEL[:2], observation_end=END)
+    paths = journey.path_table(log, length=3, top=5)
+    assert dict(zip(paths["path"], paths["customers"])) == {"signup > onboarding > support": 1,
+                                                             "signup > onboarding": 1}
+    moves = journey.transition_table(log)
+    assert set(zip(moves["from"], moves["to"])) == {("(start)", "signup"), ("signup", "onboarding"),
+                                                    ("onboarding", "support")}
 
 
 def test_the_start_stop_table_counts_bad_experiences_before_each_interval(small):
