@@ -16,6 +16,9 @@ def monthly_activity(activity: pd.DataFrame, title: str = "Activity per month"):
         ax.plot(activity.index, activity[col], marker="o", markersize=3)
         ax.set_ylabel(f"{col}\n(count per month)")
         count_axis(ax)
+        # from zero: a count axis cut just below the data makes February's three missing days
+        # look like a slump
+        ax.set_ylim(bottom=0, top=max(float(activity[col].max()), 1.0) * 1.08)
     axes[0, 0].set_title(title)
     axes[-1, 0].set_xlabel("month")
     fig.tight_layout()

@@ -79,3 +79,16 @@ def test_a_long_tailed_count_gets_log_bins_that_each_hold_whole_numbers():
     heights = [b.get_height() for b in ax.patches]
     assert heights[0] == (counts == 1).sum() and heights[1] == (counts == 2).sum()  # no gaps at 1, 2
     plt.close(fig)
+
+
+def test_monthly_counts_are_drawn_from_zero_in_whole_numbers():
+    from cxlib.overview import plot_monthly_activity
+
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    activity = pd.DataFrame({"signups": 900 * months.days_in_month.to_numpy()}, index=months)  # Feb dips
+    fig = plot_monthly_activity(activity)
+    ax = fig.axes[0]
+    labels, offset = tick_texts(fig, ax.yaxis)
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > activity["signups"].max()
+    assert offset == "" and "20,000" in labels
+    plt.close(fig)
