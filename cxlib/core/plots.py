@@ -27,6 +27,7 @@ def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.6 * nrows), squeeze=False)
     for ax, col in zip(axes.flat, columns):
         values = df[col].dropna()
+        ylabel = "count"
         unit = units.get(col)
         label = f"{col} ({unit})" if unit else col
         levels = np.sort(values.unique())
@@ -37,18 +38,22 @@ def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict
             ax.set_xticks(levels)
         elif values.min() > 0 and values.skew() > 2:
             # long right tail: log-spaced bins so the bulk of customers is visible
-            edges = np.geomspace(values.min(), values.max(), bins)
+            edges, weights = np.geomspace(values.min(), values.max(), bins), None
             if np.allclose(levels, np.round(levels)):
-                # whole numbers (purchases): edges between them, or the bins between 1 and 2,
-                # 2 and 3, ... that hold no whole number show as gaps
+                # whole numbers (purchases): edges halfway between them, or the bins between 1
+                # and 2, 2 and 3, ... hold none and show as gaps. A wide bin holds several whole
+                # numbers: its bar is the count per value, or it would jump up where bins widen.
                 edges = np.unique(np.round(np.geomspace(values.min(), values.max() + 1, bins))) - 0.5
-            ax.hist(values, bins=edges, color="C0", alpha=0.85)
+                per_bin = np.diff(edges)  # whole numbers in each bin
+                weights = 1.0 / per_bin[np.searchsorted(edges, values.to_numpy(), side="right") - 1]
+                ylabel = "count per value"
+            ax.hist(values, bins=edges, weights=weights, color="C0", alpha=0.85)
             ax.set_xscale("log")
             label += "\nlog scale"
         else:
             ax.hist(values, bins=bins, color="C0", alpha=0.85)
         ax.set_xlabel(label)
-        ax.set_ylabel("count")
+        ax.set_ylabel(ylabel)
         count_axis(ax)
     for ax in list(axes.flat)[len(columns):]:
         ax.set_visible(False)
