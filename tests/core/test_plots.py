@@ -95,3 +95,21 @@ def test_monthly_counts_are_drawn_from_zero_in_whole_numbers():
     assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > activity["signups"].max()
     assert offset == "" and "20,000" in labels
     plt.close(fig)
+
+
+def test_a_long_tailed_count_with_zeros_keeps_zero_as_a_bar_of_its_own():
+    """Repeat purchases start at 0, which a log axis cannot show: the axis is linear up to 1 and
+    logarithmic beyond, and the bar at 0 counts the customers without repeat purchases."""
+    from cxlib.core import histograms
+
+    rng = np.random.default_rng(4)
+    counts = (np.minimum(rng.zipf(1.8, 20_000), 300) - 1).astype(float)
+    fig = histograms(pd.DataFrame({"frequency": counts}), ["frequency"], "t")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "symlog" and ax.get_xlabel() == "frequency\nlog scale beyond 1"
+    first = ax.patches[0]
+    assert (first.get_x(), first.get_width()) == (-0.5, 1.0) and first.get_height() == (counts == 0).sum()
+    assert sum(b.get_height() * b.get_width() for b in ax.patches) == pytest.approx(len(counts))
+    labels = tick_texts(fig, ax.xaxis)[0]
+    assert labels[:3] == ["0", "1", "10"]
+    plt.close(fig)
