@@ -177,11 +177,13 @@ def make_journey(n_customers: int = 5000, seed=SEED, observation_end: str = "202
     signup_date = start + pd.to_timedelta(signup_day, unit="D")
     churned = churn_t < horizon
     # Whole days, rounded up: the churn date is after every touchpoint of the customer.
-    churn_days = np.where(churned, np.ceil(np.where(churned, churn_t, 0.0)), np.nan)
+    # (No NaN reaches to_timedelta: pandas' rounding of NaN can raise a spurious overflow
+    # warning, depending on how the array happens to sit in memory.)
+    churn_days = np.ceil(np.where(churned, churn_t, 0.0))
     customers = pd.DataFrame({
         "customer_id": ids,
         "signup_date": signup_date,
-        "churn_date": signup_date + pd.to_timedelta(churn_days, unit="D"),
+        "churn_date": (signup_date + pd.to_timedelta(churn_days, unit="D")).where(churned),
         "channel": channels[channel],
         "segment": segments[segment],
     })
