@@ -31,28 +31,29 @@ def histograms(df: pd.DataFrame, columns: Sequence[str], title: str, units: dict
         label = f"{col} ({unit})" if unit else col
         levels = np.sort(values.unique())
         whole = bool(np.allclose(levels, np.round(levels)))
+        low = values.min()
         if len(levels) <= 12 and whole:
             # a rating or a small count: one bar per value
             counts = values.value_counts().reindex(levels, fill_value=0)
             ax.bar(levels, counts.to_numpy(), width=0.8, color="C0", alpha=0.85)
             ax.set_xticks(levels)
-        elif values.min() >= 0 and values.skew() > 2 and (values.min() > 0 or whole):
+        elif values.skew() > 2 and (low > 0 or (low == 0 and whole)):
             # long right tail: log-spaced bins so the bulk of customers is visible
             weights = None
             if not whole:
-                edges = np.geomspace(values.min(), values.max(), bins)
+                edges = np.geomspace(low, values.max(), bins)
             else:
                 # whole numbers (purchases): edges halfway between them, or the bins between 1
                 # and 2, 2 and 3, ... hold none and show as gaps. A wide bin holds several whole
                 # numbers: its bar is the count per value, or it would jump up where bins widen.
-                edges = np.unique(np.round(np.geomspace(max(values.min(), 1), values.max() + 1, bins))) - 0.5
-                if values.min() == 0:  # zero repeat purchases: a bar of its own, left of the log part
+                edges = np.unique(np.round(np.geomspace(max(low, 1), values.max() + 1, bins))) - 0.5
+                if low == 0:  # zero repeat purchases: a bar of its own, left of the log part
                     edges = np.concatenate([[-0.5], edges])
                 per_bin = np.diff(edges)  # whole numbers in each bin
                 weights = 1.0 / per_bin[np.searchsorted(edges, values.to_numpy(), side="right") - 1]
                 ylabel = "count per value"
             ax.hist(values, bins=edges, weights=weights, color="C0", alpha=0.85)
-            if values.min() == 0:
+            if low == 0:
                 ax.set_xscale("symlog", linthresh=1, linscale=0.5)  # linear from 0 to 1, log beyond
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0, 1, 10, 100
                 label += "\nlog scale beyond 1"
